@@ -5,4 +5,4 @@ export {
   type ErrorCatalog,
   type ErrorDefinition,
 } from './app-error.js';
-export { buildErrorBody, commonErrors, httpErrorsPlugin } from './plugin.js';
+export { buildErrorBody, commonErrors, handleFrameworkError, httpErrorsPlugin } from './plugin.js';

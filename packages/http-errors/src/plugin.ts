@@ -90,6 +90,14 @@ function handleNotFound(request: FastifyRequest, reply: FastifyReply) {
 }
 
 /**
+ * Handles the errors fastify's router raises before any plugin runs (a malformed URL, an invalid media type
+ * in the router). Pass it to the fastify factory as `frameworkErrors`, which cannot be set from a plugin.
+ */
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  return handleError.call(request.server, error, request, reply);
+}
+
+/**
  * Gives every error the body `{ statusCode, code, error, message }`: raised `AppError`s keep their code and
  * headers, fastify's own 4xx errors keep their status, and anything else becomes a generic 500 with no stack.
  */
