@@ -1,1 +1,10 @@
-export {};
+export {
+  type BalancerListener,
+  type BalancerMode,
+  NGINX_TEMPLATE_PATH,
+  NGINX_TIMING,
+  type NginxConfigOptions,
+  type NginxTarget,
+  renderNginxConfig,
+} from './nginx-config.js';
+export { renderTemplate, TemplateError, type TemplateScope, type TemplateValue } from './render-template.js';

@@ -1,0 +1,274 @@
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { renderTemplate, type TemplateScope } from './render-template.js';
+
+/** Replica selection method of nginx. Each mode has its own listener. */
+export type BalancerMode = 'round-robin' | 'ip-hash' | 'cookie-hash' | 'sticky-route';
+
+/** Runtime of the rendered config: processes on loopback, or the nginx container of docker compose. */
+export type NginxTarget = 'local' | 'compose';
+
+export interface BalancerListener {
+  readonly mode: BalancerMode;
+  /** Address to listen on; all addresses when absent (the usual choice inside a container). */
+  readonly host?: string | undefined;
+  readonly port: number;
+}
+
+export interface NginxConfigOptions {
+  readonly target: NginxTarget;
+  /** Upstream addresses of the replicas, `host:port` or `name:port`, in replica order. */
+  readonly replicaServers: readonly string[];
+  /** Upstream address of the auth service, `host:port` or `name:port`. */
+  readonly authServer: string;
+  /** Listeners, one per balancer mode. Default: `round-robin` on 127.0.0.1:8080 (local) or :8080 (compose). */
+  readonly listeners?: readonly BalancerListener[];
+  /** Folder for the pid file and the temporary files. Required for `local`; compose uses the image's paths. */
+  readonly runDir?: string;
+  readonly pidPath?: string;
+  readonly tempDir?: string;
+  /**
+   * Destination of the JSON access log. Local default: `access.log` in runDir, because nginx cannot open
+   * /dev/stdout when stdout is a socket, which is what a Node.js parent gives its children. Compose default:
+   * /dev/stdout, the container's log.
+   */
+  readonly accessLog?: string;
+  /** Destination of the error log: a file path or `stderr`. */
+  readonly errorLog?: string;
+  /** `user` directive for the workers, for example `nobody nogroup`; only meaningful when nginx starts as root. */
+  readonly workerUser?: string | undefined;
+  /** Source address for connections to the upstreams (`proxy_bind`). */
+  readonly proxyBind?: string | undefined;
+  /** `resolver` directive, for upstreams named by DNS, for example `127.0.0.11 valid=10s ipv6=off`. */
+  readonly resolver?: string | undefined;
+  readonly workerProcesses?: number | 'auto';
+  /** Template text; the file in deploy/nginx when absent. */
+  readonly template?: string;
+}
+
+/** The path of the one nginx template of the repository. */
+export const NGINX_TEMPLATE_PATH = fileURLToPath(
+  new URL('../../../deploy/nginx/nginx.conf.template', import.meta.url),
+);
+
+/** Timeouts and failure limits shared by both targets; the template explains each choice. */
+export const NGINX_TIMING = Object.freeze({
+  proxyConnectTimeout: '1s',
+  proxyReadTimeout: '15s',
+  proxyNextUpstreamTimeout: '5s',
+  maxFails: 1,
+  failTimeoutSeconds: 5,
+});
+
+interface TargetDefaults {
+  readonly listeners: readonly BalancerListener[];
+  readonly accessLog: string | undefined;
+  readonly errorLog: string;
+  readonly pidPath: string | undefined;
+  readonly tempDir: string | undefined;
+  readonly workerUser: string | undefined;
+  readonly workerProcesses: number | 'auto';
+}
+
+// The local cluster passes runDir for the pid file and temporary files, and workerUser when it runs as root.
+const LOCAL_DEFAULTS = Object.freeze<TargetDefaults>({
+  listeners: [{ mode: 'round-robin', host: '127.0.0.1', port: 8080 }],
+  accessLog: undefined,
+  errorLog: 'stderr',
+  pidPath: undefined,
+  tempDir: undefined,
+  workerUser: undefined,
+  workerProcesses: 1,
+});
+
+// Paths of the official nginx image, whose master process starts as root and whose workers run as `nginx`.
+const COMPOSE_DEFAULTS = Object.freeze<TargetDefaults>({
+  listeners: [{ mode: 'round-robin', port: 8080 }],
+  accessLog: '/dev/stdout',
+  errorLog: 'stderr',
+  pidPath: '/var/run/nginx.pid',
+  tempDir: '/var/cache/nginx',
+  workerUser: 'nginx',
+  workerProcesses: 'auto',
+});
+
+// Round-robin needs no directive. ip-hash hashes the whole address: nginx's own ip_hash uses only the first
+// three octets of an IPv4 address, which would send every 127.0.0.x client to the same replica.
+const BALANCE_DIRECTIVES: Readonly<Partial<Record<BalancerMode, string>>> = Object.freeze({
+  'round-robin': "# round-robin is nginx's default method and needs no directive.",
+  'ip-hash': 'hash $remote_addr consistent;',
+});
+
+const UPSTREAM_ADDRESS = /^[A-Za-z0-9._-]+:[0-9]{1,5}$/;
+const LISTEN_HOST = /^[0-9.]+$|^localhost$/;
+const PATH_VALUE = /^\/[^\s;{}'"$#]*$/;
+const DIRECTIVE_ARGUMENTS = /^[A-Za-z0-9._:=/-]+( [A-Za-z0-9._:=/-]+)*$/;
+
+/**
+ * Renders the nginx config for `options.target` from the template. The output depends only on the options
+ * and the template text, so the same inputs always give the same file.
+ */
+export function renderNginxConfig(options: NginxConfigOptions): string {
+  const settings = resolveSettings(options);
+  const template = options.template ?? readFileSync(NGINX_TEMPLATE_PATH, 'utf8');
+
+  const replicaServers: TemplateScope[] = settings.replicaServers.map((address) => ({ address }));
+  const listeners: TemplateScope[] = settings.listeners.map((listener) => ({
+    mode: listener.mode,
+    port: listener.port,
+    listen: listener.host === undefined ? String(listener.port) : `${listener.host}:${listener.port}`,
+    upstream_suffix: listener.mode.replaceAll('-', '_'),
+    balance_directive: BALANCE_DIRECTIVES[listener.mode]!,
+    replica_servers: replicaServers,
+  }));
+
+  return renderTemplate(template, {
+    target: settings.target,
+    worker_user: settings.workerUser,
+    worker_processes: settings.workerProcesses,
+    pid_path: settings.pidPath,
+    error_log: settings.errorLog,
+    access_log: settings.accessLog,
+    temp_dir: settings.tempDir,
+    resolver: settings.resolver,
+    proxy_bind: settings.proxyBind,
+    auth_server: settings.authServer,
+    proxy_connect_timeout: NGINX_TIMING.proxyConnectTimeout,
+    proxy_read_timeout: NGINX_TIMING.proxyReadTimeout,
+    proxy_next_upstream_timeout: NGINX_TIMING.proxyNextUpstreamTimeout,
+    max_fails: NGINX_TIMING.maxFails,
+    fail_timeout: `${NGINX_TIMING.failTimeoutSeconds}s`,
+    retry_after_seconds: NGINX_TIMING.failTimeoutSeconds,
+    listeners,
+  });
+}
+
+interface ResolvedSettings {
+  target: NginxTarget;
+  listeners: readonly BalancerListener[];
+  replicaServers: readonly string[];
+  authServer: string;
+  pidPath: string;
+  tempDir: string;
+  accessLog: string;
+  errorLog: string;
+  workerUser: string | undefined;
+  proxyBind: string | undefined;
+  resolver: string | undefined;
+  workerProcesses: number | 'auto';
+}
+
+/** Applies the target's defaults and checks every value, so nothing unexpected reaches the config file. */
+function resolveSettings(options: NginxConfigOptions): ResolvedSettings {
+  if (options.target !== 'local' && options.target !== 'compose') {
+    throw new TypeError(`target must be "local" or "compose", got ${JSON.stringify(options.target)}`);
+  }
+
+  const defaults = options.target === 'local' ? LOCAL_DEFAULTS : COMPOSE_DEFAULTS;
+  const runDir = options.runDir;
+  const pidPath = options.pidPath ?? (runDir === undefined ? defaults.pidPath : `${runDir}/nginx.pid`);
+  const tempDir = options.tempDir ?? (runDir === undefined ? defaults.tempDir : `${runDir}/temp`);
+  if (pidPath === undefined || tempDir === undefined) {
+    throw new TypeError('the local target needs runDir, or both pidPath and tempDir');
+  }
+
+  const settings: ResolvedSettings = {
+    target: options.target,
+    listeners: options.listeners ?? defaults.listeners,
+    replicaServers: options.replicaServers,
+    authServer: options.authServer,
+    pidPath,
+    tempDir,
+    accessLog: options.accessLog ?? defaults.accessLog ?? `${dirname(pidPath)}/access.log`,
+    errorLog: options.errorLog ?? defaults.errorLog,
+    workerUser: 'workerUser' in options ? options.workerUser : defaults.workerUser,
+    proxyBind: options.proxyBind,
+    resolver: options.resolver,
+    workerProcesses: options.workerProcesses ?? defaults.workerProcesses,
+  };
+
+  checkSettings(settings);
+  return settings;
+}
+
+function checkSettings(settings: ResolvedSettings): void {
+  if (settings.replicaServers.length === 0) {
+    throw new TypeError('replicaServers must list at least one replica');
+  }
+
+  for (const address of [...settings.replicaServers, settings.authServer]) {
+    if (!UPSTREAM_ADDRESS.test(address)) {
+      throw new TypeError(`upstream address must be host:port or name:port, got ${JSON.stringify(address)}`);
+    }
+  }
+
+  if (settings.listeners.length === 0) {
+    throw new TypeError('listeners must list at least one listener');
+  }
+  const modes = new Set<string>();
+  const ports = new Set<number>();
+  for (const listener of settings.listeners) {
+    checkListener(listener);
+    if (modes.has(listener.mode) || ports.has(listener.port)) {
+      throw new TypeError(
+        `each listener needs its own mode and port, got ${listener.mode} on ${listener.port} twice`,
+      );
+    }
+    modes.add(listener.mode);
+    ports.add(listener.port);
+  }
+
+  for (const [name, value] of Object.entries({ pidPath: settings.pidPath, tempDir: settings.tempDir })) {
+    if (!PATH_VALUE.test(value)) {
+      throw new TypeError(
+        `${name} must be an absolute path without spaces, quotes, ; { } $ or #, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+  if (settings.accessLog !== 'off' && !PATH_VALUE.test(settings.accessLog)) {
+    throw new TypeError(
+      `accessLog must be "off" or an absolute path, got ${JSON.stringify(settings.accessLog)}`,
+    );
+  }
+  if (settings.errorLog !== 'stderr' && !PATH_VALUE.test(settings.errorLog)) {
+    throw new TypeError(
+      `errorLog must be "stderr" or an absolute path, got ${JSON.stringify(settings.errorLog)}`,
+    );
+  }
+
+  for (const [name, value] of Object.entries({
+    workerUser: settings.workerUser,
+    proxyBind: settings.proxyBind,
+    resolver: settings.resolver,
+  })) {
+    if (value !== undefined && !DIRECTIVE_ARGUMENTS.test(value)) {
+      throw new TypeError(
+        `${name} must be plain words separated by single spaces, got ${JSON.stringify(value)}`,
+      );
+    }
+  }
+
+  const workers = settings.workerProcesses;
+  if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) {
+    throw new TypeError(`workerProcesses must be "auto" or an integer from 1 to 64, got ${String(workers)}`);
+  }
+}
+
+function checkListener(listener: BalancerListener): void {
+  if (BALANCE_DIRECTIVES[listener.mode] === undefined) {
+    // TODO: cookie-hash and sticky-route need a cookie that nginx hashes or sets; the template does not
+    // define one yet, so those listeners cannot be rendered.
+    throw new TypeError(
+      `balancer mode ${JSON.stringify(listener.mode)} is not supported yet; supported: ${Object.keys(BALANCE_DIRECTIVES).join(', ')}`,
+    );
+  }
+  if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65_535) {
+    throw new TypeError(`listener port must be an integer from 1 to 65535, got ${String(listener.port)}`);
+  }
+  if (listener.host !== undefined && !LISTEN_HOST.test(listener.host)) {
+    throw new TypeError(
+      `listener host must be an IPv4 address or localhost, got ${JSON.stringify(listener.host)}`,
+    );
+  }
+}

@@ -1,0 +1,172 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type NginxConfigOptions, renderNginxConfig } from '../src/index.js';
+
+const NGINX = [
+  '/usr/sbin/nginx',
+  '/usr/local/sbin/nginx',
+  '/opt/homebrew/bin/nginx',
+  '/usr/local/bin/nginx',
+].find((path) => existsSync(path));
+const RUNS_AS_ROOT = process.getuid?.() === 0;
+
+const LOCAL_OPTIONS: NginxConfigOptions = {
+  target: 'local',
+  runDir: '/tmp/authlab-nginx',
+  replicaServers: ['127.0.11.1:3000', '127.0.11.2:3000', '127.0.11.3:3000'],
+  authServer: '127.0.10.1:4000',
+  proxyBind: '127.0.0.1',
+  workerUser: RUNS_AS_ROOT ? 'nobody nogroup' : undefined,
+};
+
+/** Runs `nginx -t` on `config` inside `dir`; returns nginx's exit status and output. */
+async function testNginxConfig(
+  dir: string,
+  config: string,
+): Promise<{ status: number | null; output: string }> {
+  const file = join(dir, 'nginx.conf');
+  await writeFile(file, config);
+  // stdout goes to /dev/null: nginx cannot open /dev/stdout (the compose access log) on a socket.
+  const result = spawnSync(NGINX!, ['-t', '-p', dir, '-c', file, '-e', 'stderr'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  return { status: result.status, output: result.stderr };
+}
+
+describe('renderNginxConfig', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'authlab-balancer-'));
+    // Workers running as nobody must be able to reach the temporary folders inside.
+    await chmod(dir, 0o755);
+    await mkdir(join(dir, 'temp'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('renders the same text for the same options', () => {
+    expect(renderNginxConfig(LOCAL_OPTIONS)).toBe(renderNginxConfig({ ...LOCAL_OPTIONS }));
+  });
+
+  it('renders the round-robin listener and both upstreams', () => {
+    const config = renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir });
+
+    expect(config).toContain('listen 127.0.0.1:8080;');
+    expect(config).toContain('server 127.0.11.3:3000 max_fails=1 fail_timeout=5s;');
+    expect(config).toContain('server 127.0.10.1:4000 max_fails=1 fail_timeout=5s;');
+    expect(config).toContain('proxy_set_header X-Forwarded-For $remote_addr;');
+    expect(config).toContain('proxy_next_upstream error timeout http_502;');
+    expect(config).toContain('proxy_bind 127.0.0.1;');
+    expect(config).toContain(`access_log ${dir}/access.log authlab_json;`);
+    expect(config).not.toContain('{{');
+  });
+
+  it.skipIf(NGINX === undefined)('passes nginx -t for the local target', async () => {
+    const result = await testNginxConfig(dir, renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir }));
+
+    expect(result.output).toContain('test is successful');
+    expect(result.status).toBe(0);
+  });
+
+  it.skipIf(NGINX === undefined)('passes nginx -t with two balancer modes', async () => {
+    const config = renderNginxConfig({
+      ...LOCAL_OPTIONS,
+      runDir: dir,
+      listeners: [
+        { mode: 'round-robin', host: '127.0.0.1', port: 8080 },
+        { mode: 'ip-hash', host: '127.0.0.1', port: 8081 },
+      ],
+    });
+    const result = await testNginxConfig(dir, config);
+
+    expect(config).toContain('upstream authlab_replicas_ip_hash {');
+    expect(config).toContain('hash $remote_addr consistent;');
+    expect(result.output).toContain('test is successful');
+    expect(result.status).toBe(0);
+  });
+
+  it.skipIf(NGINX === undefined)('passes nginx -t for the compose target', async () => {
+    // The compose defaults point at the paths of the nginx image; here they point into the test folder.
+    const config = renderNginxConfig({
+      target: 'compose',
+      replicaServers: ['localhost:3001', 'localhost:3002'],
+      authServer: 'localhost:4000',
+      resolver: '127.0.0.11 valid=10s ipv6=off',
+      pidPath: join(dir, 'nginx.pid'),
+      tempDir: join(dir, 'temp'),
+      workerUser: RUNS_AS_ROOT ? 'nobody nogroup' : undefined,
+    });
+    const result = await testNginxConfig(dir, config);
+
+    expect(config).toContain('listen 8080;');
+    expect(config).toContain('resolver 127.0.0.11 valid=10s ipv6=off;');
+    expect(config).not.toContain('proxy_bind');
+    expect(result.output).toContain('test is successful');
+    expect(result.status).toBe(0);
+  });
+
+  it('uses the nginx image paths for the compose target by default', () => {
+    const config = renderNginxConfig({
+      target: 'compose',
+      replicaServers: ['api-1:3000'],
+      authServer: 'auth:4000',
+    });
+
+    expect(config).toContain('user nginx;');
+    expect(config).toContain('pid /var/run/nginx.pid;');
+    expect(config).toContain('proxy_temp_path /var/cache/nginx/proxy;');
+    expect(config).toContain('server api-1:3000 max_fails=1 fail_timeout=5s;');
+  });
+
+  it('rejects a local config without a run folder', () => {
+    const { runDir: _runDir, ...withoutRunDir } = LOCAL_OPTIONS;
+
+    expect(() => renderNginxConfig(withoutRunDir)).toThrow(
+      new TypeError('the local target needs runDir, or both pidPath and tempDir'),
+    );
+  });
+
+  it('rejects values that would change the config structure', () => {
+    expect(() => renderNginxConfig({ ...LOCAL_OPTIONS, replicaServers: ['127.0.11.1:3000; evil'] })).toThrow(
+      'upstream address must be host:port or name:port, got "127.0.11.1:3000; evil"',
+    );
+    expect(() => renderNginxConfig({ ...LOCAL_OPTIONS, runDir: '/tmp/a b' })).toThrow(
+      'pidPath must be an absolute path without spaces',
+    );
+    expect(() => renderNginxConfig({ ...LOCAL_OPTIONS, workerUser: 'nobody;' })).toThrow(
+      'workerUser must be plain words separated by single spaces, got "nobody;"',
+    );
+  });
+
+  it('rejects an empty replica list', () => {
+    expect(() => renderNginxConfig({ ...LOCAL_OPTIONS, replicaServers: [] })).toThrow(
+      'replicaServers must list at least one replica',
+    );
+  });
+
+  it('rejects two listeners on one port', () => {
+    expect(() =>
+      renderNginxConfig({
+        ...LOCAL_OPTIONS,
+        listeners: [
+          { mode: 'round-robin', port: 8080 },
+          { mode: 'ip-hash', port: 8080 },
+        ],
+      }),
+    ).toThrow('each listener needs its own mode and port, got ip-hash on 8080 twice');
+  });
+
+  it('rejects a balancer mode the template cannot render yet', () => {
+    expect(() =>
+      renderNginxConfig({ ...LOCAL_OPTIONS, listeners: [{ mode: 'sticky-route', port: 8083 }] }),
+    ).toThrow('balancer mode "sticky-route" is not supported yet; supported: round-robin, ip-hash');
+  });
+});
