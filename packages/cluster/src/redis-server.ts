@@ -23,17 +23,25 @@ export interface RedisServerOptions {
   persistent?: boolean;
   /** Receives each line Redis prints. */
   onLine?: (line: string) => void;
+  /** Path of the redis-server program; looked up on PATH when absent. */
+  binary?: string;
   readyTimeoutMs?: number;
 }
 
-/** Error raised when redis-server is not installed, with the command that installs it. */
+/**
+ * Error raised when a program the cluster runs is not installed, with the command that installs it.
+ * `binary` names one program or several joined by " and ".
+ */
 export class MissingBinaryError extends Error {
   readonly code = 'MISSING_BINARY';
   constructor(
     readonly binary: string,
     readonly installHint: string,
   ) {
-    super(`${binary} was not found on PATH: install it with ${installHint}`);
+    const several = binary.includes(' and ');
+    super(
+      `${binary} ${several ? 'were' : 'was'} not found: install ${several ? 'them' : 'it'} with ${installHint}`,
+    );
     this.name = 'MissingBinaryError';
   }
 }
@@ -60,7 +68,7 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
     ...persistence,
   ];
 
-  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.binary ?? 'redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const spawnFailure = new Promise<never>((_, reject) => {
     child.once('error', (error: NodeJS.ErrnoException) => {
       reject(
@@ -76,19 +84,28 @@ export async function startRedisServer(options: RedisServerOptions): Promise<Red
   forwardLines(child, options.onLine);
 
   const exited = new Promise<boolean>((resolve) => child.once('exit', () => resolve(true)));
-  await Promise.race([
-    spawnFailure,
-    waitUntil(
-      async () =>
-        child.exitCode !== null
-          ? Promise.reject(new Error('redis-server exited early'))
-          : isPortOpen(options.host, options.port),
-      {
-        timeoutMs: options.readyTimeoutMs ?? 10_000,
-        description: `redis-server on ${options.host}:${options.port}`,
-      },
-    ),
-  ]);
+  try {
+    await Promise.race([
+      spawnFailure,
+      waitUntil(
+        async () =>
+          child.exitCode !== null
+            ? Promise.reject(new Error('redis-server exited early'))
+            : isPortOpen(options.host, options.port),
+        {
+          timeoutMs: options.readyTimeoutMs ?? 10_000,
+          description: `redis-server on ${options.host}:${options.port}`,
+        },
+      ),
+    ]);
+  } catch (error) {
+    // A server that never became ready must not outlive the failed start.
+    child.kill('SIGKILL');
+    if (ownsDir) {
+      await rm(dir, { recursive: true, force: true });
+    }
+    throw error;
+  }
 
   return {
     host: options.host,
