@@ -1,0 +1,98 @@
+/**
+ * The strategies and balancer modes the dashboard offers. A new strategy or balancer mode joins the page by
+ * adding one entry here, plus its labels in both message tables.
+ */
+
+/** Kind of proof a browser sends on each request of a strategy. */
+export type CredentialKind = 'bearer' | 'cookie' | 'basic';
+
+/** One authentication strategy and the routes it uses through the balancer. */
+export interface StrategyEntry {
+  readonly id: string;
+  readonly credential: CredentialKind;
+  /** Route that checks the password; absent for `basic`, which sends the password with every request. */
+  readonly loginPath?: string;
+  /** Route that returns `{ strategy, sub, servedBy }` for an authenticated request. */
+  readonly mePath: string;
+  readonly logoutPath?: string;
+  /** Name of the cookie the login response sets, for the cookie strategies. */
+  readonly cookieName?: string;
+  /** True when the proof is valid only on the replica that created it, as with sessions kept in memory. */
+  readonly stateOnOneReplica: boolean;
+}
+
+/** One nginx listener and how it picks a replica. */
+export interface BalancerModeEntry {
+  readonly id: string;
+  /** Port of the listener on the balancer host. */
+  readonly port: number;
+  /** True when the mode sends one client to the same replica every time. */
+  readonly sticky: boolean;
+}
+
+export const STRATEGIES: readonly StrategyEntry[] = Object.freeze([
+  {
+    id: 'jwt',
+    credential: 'bearer',
+    loginPath: '/auth/login',
+    mePath: '/jwt/me',
+    stateOnOneReplica: false,
+  },
+  {
+    id: 'session-memory',
+    credential: 'cookie',
+    loginPath: '/session-memory/login',
+    mePath: '/session-memory/me',
+    logoutPath: '/session-memory/logout',
+    cookieName: 'sid_memory',
+    stateOnOneReplica: true,
+  },
+  {
+    id: 'session-redis',
+    credential: 'cookie',
+    loginPath: '/session-redis/login',
+    mePath: '/session-redis/me',
+    logoutPath: '/session-redis/logout',
+    cookieName: 'sid_redis',
+    stateOnOneReplica: false,
+  },
+]);
+
+export const BALANCER_MODES: readonly BalancerModeEntry[] = Object.freeze([
+  { id: 'round-robin', port: 8080, sticky: false },
+]);
+
+/** The demo users of `@authlab/users`. Their passwords are public on purpose: this is a lab. */
+export const DEMO_USERS: readonly { readonly username: string; readonly password: string }[] = Object.freeze([
+  { username: 'alice', password: 'alice-in-the-lab' },
+  { username: 'bob', password: 'bob-builds-the-lab' },
+  { username: 'carol', password: 'carol-sings-in-the-lab' },
+]);
+
+/** Outcome the lab expects from a burst: every request accepted, or most rejected because state stays on one replica. */
+export type ExpectedOutcome = 'all-accepted' | 'mostly-rejected';
+
+/** Returns the outcome the lab predicts for a strategy behind a balancer mode. */
+export function predictOutcome(strategy: StrategyEntry, mode: BalancerModeEntry): ExpectedOutcome {
+  if (strategy.stateOnOneReplica && !mode.sticky) {
+    return 'mostly-rejected';
+  }
+  return 'all-accepted';
+}
+
+export function findStrategy(id: string): StrategyEntry | undefined {
+  return STRATEGIES.find((strategy) => strategy.id === id);
+}
+
+export function findBalancerMode(id: string): BalancerModeEntry | undefined {
+  return BALANCER_MODES.find((mode) => mode.id === id);
+}
+
+/** Faults the drill panel offers, in the order it lists them. */
+export const DRILLS: readonly string[] = Object.freeze([
+  'restart-replica',
+  'stop-redis',
+  'stop-auth',
+  'key-mismatch',
+  'rotate-keys',
+]);
