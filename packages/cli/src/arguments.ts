@@ -1,0 +1,212 @@
+import { parseArgs } from 'node:util';
+
+export type CommandName = 'up' | 'compare' | 'demo';
+
+/** Options of the commands that start a local cluster. */
+export interface ClusterArguments {
+  readonly replicas: number;
+  readonly port: number;
+  readonly host: string;
+}
+
+/** Options of a comparison run. */
+export interface CompareArguments {
+  readonly clients: number;
+  readonly requests: number;
+}
+
+export type ParsedCommand =
+  | { readonly name: 'help'; readonly topic: CommandName | undefined }
+  | { readonly name: 'up'; readonly options: ClusterArguments }
+  | {
+      readonly name: 'compare';
+      readonly options: CompareArguments & { readonly url: string; readonly json: boolean };
+    }
+  | {
+      readonly name: 'demo';
+      readonly options: ClusterArguments &
+        CompareArguments & { readonly once: boolean; readonly logs: boolean };
+    };
+
+/** Error raised for a command line that cannot run; the message names the option and the rule. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly topic: CommandName | undefined,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const ARGUMENT_DEFAULTS = Object.freeze({
+  replicas: 3,
+  port: 8080,
+  host: '127.0.0.1',
+  url: 'http://127.0.0.1:8080',
+  clients: 6,
+  requests: 30,
+});
+
+const LIMITS = Object.freeze({
+  replicas: { min: 1, max: 9 },
+  port: { min: 1, max: 65_535 },
+  clients: { min: 1, max: 100 },
+  requests: { min: 1, max: 1_000 },
+});
+
+const COMMANDS: readonly CommandName[] = ['up', 'compare', 'demo'];
+const LOOPBACK_IPV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
+
+const CLUSTER_OPTIONS = {
+  replicas: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+} as const;
+const COMPARE_OPTIONS = {
+  clients: { type: 'string' },
+  requests: { type: 'string' },
+} as const;
+const HELP_OPTION = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** Parses `argv` (without node and the script path) into one command with checked options. */
+export function parseCommandLine(argv: readonly string[]): ParsedCommand {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') {
+    return { name: 'help', topic: undefined };
+  }
+  if (first === 'help') {
+    return { name: 'help', topic: rest[0] === undefined ? undefined : readCommandName(rest[0]) };
+  }
+
+  const name = readCommandName(first);
+  if (name === 'up') {
+    const values = parseOptions(name, rest, { ...CLUSTER_OPTIONS, ...HELP_OPTION });
+    return values.help
+      ? { name: 'help', topic: name }
+      : { name, options: readClusterArguments(name, values) };
+  }
+  if (name === 'compare') {
+    const values = parseOptions(name, rest, {
+      ...COMPARE_OPTIONS,
+      url: { type: 'string' },
+      json: { type: 'boolean' },
+      ...HELP_OPTION,
+    });
+    if (values.help) {
+      return { name: 'help', topic: name };
+    }
+    return {
+      name,
+      options: {
+        ...readCompareArguments(name, values),
+        url: readLoopbackUrl(name, values.url ?? ARGUMENT_DEFAULTS.url),
+        json: values.json ?? false,
+      },
+    };
+  }
+
+  const values = parseOptions(name, rest, {
+    ...CLUSTER_OPTIONS,
+    ...COMPARE_OPTIONS,
+    once: { type: 'boolean' },
+    logs: { type: 'boolean' },
+    ...HELP_OPTION,
+  });
+  if (values.help) {
+    return { name: 'help', topic: name };
+  }
+  return {
+    name,
+    options: {
+      ...readClusterArguments(name, values),
+      ...readCompareArguments(name, values),
+      once: values.once ?? false,
+      logs: values.logs ?? false,
+    },
+  };
+}
+
+function readCommandName(text: string): CommandName {
+  if ((COMMANDS as readonly string[]).includes(text)) {
+    return text as CommandName;
+  }
+  throw new UsageError(`unknown command "${text}"; the commands are ${COMMANDS.join(', ')}`, undefined);
+}
+
+type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+
+function parseOptions<T extends OptionSpec>(command: CommandName, args: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...args], options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message, command);
+  }
+}
+
+function readClusterArguments(
+  command: CommandName,
+  values: { replicas?: string; port?: string; host?: string },
+): ClusterArguments {
+  const host = values.host ?? ARGUMENT_DEFAULTS.host;
+  if (!LOOPBACK_IPV4.test(host)) {
+    throw new UsageError(
+      `--host must be a loopback address 127.x.x.x, got "${host}": the lab listens on loopback only`,
+      command,
+    );
+  }
+  return {
+    replicas: readInteger(command, 'replicas', values.replicas, ARGUMENT_DEFAULTS.replicas),
+    port: readInteger(command, 'port', values.port, ARGUMENT_DEFAULTS.port),
+    host,
+  };
+}
+
+function readCompareArguments(
+  command: CommandName,
+  values: { clients?: string; requests?: string },
+): CompareArguments {
+  return {
+    clients: readInteger(command, 'clients', values.clients, ARGUMENT_DEFAULTS.clients),
+    requests: readInteger(command, 'requests', values.requests, ARGUMENT_DEFAULTS.requests),
+  };
+}
+
+function readInteger(
+  command: CommandName,
+  option: keyof typeof LIMITS,
+  text: string | undefined,
+  fallback: number,
+): number {
+  if (text === undefined) {
+    return fallback;
+  }
+  const { min, max } = LIMITS[option];
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new UsageError(`--${option} must be an integer from ${min} to ${max}, got "${text}"`, command);
+  }
+  return value;
+}
+
+/** Accepts an http URL on a loopback host, the only place a lab cluster runs. */
+function readLoopbackUrl(command: CommandName, text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new UsageError(`--url must be a URL such as ${ARGUMENT_DEFAULTS.url}, got "${text}"`, command);
+  }
+  const isLoopback =
+    url.hostname === 'localhost' || url.hostname === '[::1]' || LOOPBACK_IPV4.test(url.hostname);
+  if (url.protocol !== 'http:' || !isLoopback) {
+    throw new UsageError(
+      `--url must be an http URL on a loopback address (127.x.x.x, localhost or [::1]), got "${text}"`,
+      command,
+    );
+  }
+  if (url.search !== '' || url.hash !== '' || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new UsageError(`--url must be the balancer's origin without a path, got "${text}"`, command);
+  }
+  return url.origin;
+}
