@@ -42,6 +42,12 @@ export interface NginxConfigOptions {
   readonly proxyBind?: string | undefined;
   /** `resolver` directive, for upstreams named by DNS, for example `127.0.0.11 valid=10s ipv6=off`. */
   readonly resolver?: string | undefined;
+  /**
+   * Looks the upstream names up again through `resolver` whenever its answer expires (`resolve` on every
+   * server line, a `zone` per upstream), so a container that restarts with a new address keeps getting
+   * traffic. Needs `resolver` and nginx 1.27.3 or later. Default false.
+   */
+  readonly resolveUpstreams?: boolean;
   readonly workerProcesses?: number | 'auto';
   /** Template text; the file in deploy/nginx when absent. */
   readonly template?: string;
@@ -132,6 +138,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     access_log: settings.accessLog,
     temp_dir: settings.tempDir,
     resolver: settings.resolver,
+    resolve_upstreams: settings.resolveUpstreams,
     proxy_bind: settings.proxyBind,
     auth_server: settings.authServer,
     proxy_connect_timeout: NGINX_TIMING.proxyConnectTimeout,
@@ -156,6 +163,7 @@ interface ResolvedSettings {
   workerUser: string | undefined;
   proxyBind: string | undefined;
   resolver: string | undefined;
+  resolveUpstreams: boolean;
   workerProcesses: number | 'auto';
 }
 
@@ -185,6 +193,7 @@ function resolveSettings(options: NginxConfigOptions): ResolvedSettings {
     workerUser: 'workerUser' in options ? options.workerUser : defaults.workerUser,
     proxyBind: options.proxyBind,
     resolver: options.resolver,
+    resolveUpstreams: options.resolveUpstreams ?? false,
     workerProcesses: options.workerProcesses ?? defaults.workerProcesses,
   };
 
@@ -247,6 +256,10 @@ function checkSettings(settings: ResolvedSettings): void {
         `${name} must be plain words separated by single spaces, got ${JSON.stringify(value)}`,
       );
     }
+  }
+
+  if (settings.resolveUpstreams && settings.resolver === undefined) {
+    throw new TypeError('resolveUpstreams needs a resolver, for example "127.0.0.11 valid=5s ipv6=off"');
   }
 
   const workers = settings.workerProcesses;

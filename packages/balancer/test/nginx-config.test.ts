@@ -126,6 +126,43 @@ describe('renderNginxConfig', () => {
     expect(config).toContain('server api-1:3000 max_fails=1 fail_timeout=5s;');
   });
 
+  it('re-resolves every upstream name when resolveUpstreams is set', () => {
+    const config = renderNginxConfig({
+      target: 'compose',
+      replicaServers: ['api-1:3000', 'api-2:3000'],
+      authServer: 'auth:4000',
+      resolver: '127.0.0.11 valid=5s ipv6=off',
+      resolveUpstreams: true,
+    });
+
+    expect(config).toContain('zone authlab_auth 64k;');
+    expect(config).toContain('server auth:4000 resolve max_fails=1 fail_timeout=5s;');
+    expect(config).toContain('zone authlab_replicas_round_robin 64k;');
+    expect(config).toContain('server api-2:3000 resolve max_fails=1 fail_timeout=5s;');
+  });
+
+  it('resolves upstream names once by default', () => {
+    const config = renderNginxConfig({
+      target: 'compose',
+      replicaServers: ['api-1:3000'],
+      authServer: 'auth:4000',
+    });
+
+    expect(config).not.toContain(' resolve ');
+    expect(config).not.toContain('zone ');
+  });
+
+  it('rejects resolveUpstreams without a resolver', () => {
+    expect(() =>
+      renderNginxConfig({
+        target: 'compose',
+        replicaServers: ['api-1:3000'],
+        authServer: 'auth:4000',
+        resolveUpstreams: true,
+      }),
+    ).toThrow(new TypeError('resolveUpstreams needs a resolver, for example "127.0.0.11 valid=5s ipv6=off"'));
+  });
+
   it('rejects a local config without a run folder', () => {
     const { runDir: _runDir, ...withoutRunDir } = LOCAL_OPTIONS;
 
