@@ -1,0 +1,225 @@
+import type { BenchPath, BenchRow, PrepareContext, PreparedLoad } from './bench-row.js';
+import { RowUnavailableError } from './bench-row.js';
+import { parseLoopbackTarget } from './loopback.js';
+
+/** A user the bench signs in as. */
+export interface BenchCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** Process ids to charge CPU time to, by group; an empty list means the group cannot be read. */
+export type CpuGroups = Readonly<Record<string, readonly number[]>>;
+
+/** One way to reach the lab's routes, with the processes that serve it. */
+export interface LabEndpoint {
+  readonly path: BenchPath;
+  /** Origin the load goes to: the balancer, one replica, or the peer app. */
+  readonly url: string;
+  /**
+   * Origin for `session-memory`, whose sessions live in one replica: a balancer listener that keeps a
+   * client on one replica, or the replica itself. Without it the `session-memory` row is left out.
+   */
+  readonly sessionMemoryUrl?: string;
+  /** Origin of `POST /auth/login` for the JWT row; `url` when absent (the balancer routes /auth/). */
+  readonly loginUrl?: string;
+  /** Strategies this endpoint offers; the peer app has no `session-memory`. */
+  readonly strategies: readonly string[];
+  /**
+   * Strategies whose login accepts `?sessionBytes=N` and then carries N bytes of extra data in the session
+   * or token; only they join the session-size sweep.
+   */
+  readonly sessionBytesStrategies?: readonly string[];
+  readonly cpuGroups: () => CpuGroups;
+}
+
+/** Sessions opened per session row, so a balancer that hashes the cookie spreads the load. */
+const MAX_SESSIONS_PER_ROW = 8;
+
+/** Timeout of one setup request (a login costs one scrypt derivation, a few hundred ms on 2 cores). */
+const SETUP_REQUEST_TIMEOUT_MS = 30_000;
+
+interface SetupResponse {
+  readonly status: number;
+  readonly body: unknown;
+  readonly setCookies: readonly string[];
+}
+
+async function postJson(origin: string, path: string, body: unknown): Promise<SetupResponse> {
+  parseLoopbackTarget(origin);
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, origin), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(SETUP_REQUEST_TIMEOUT_MS),
+    });
+  } catch (error) {
+    throw new Error(`POST ${origin}${path} failed: ${(error as Error).message}`, { cause: error });
+  }
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = text;
+  }
+  return { status: response.status, body: parsed, setCookies: response.headers.getSetCookie() };
+}
+
+function describeFailure(request: string, response: SetupResponse): string {
+  const code = (response.body as { code?: unknown } | undefined)?.code;
+  return `${request} returned ${response.status}${typeof code === 'string' ? ` ${code}` : ''}`;
+}
+
+/** Signs in through `POST /auth/login` and returns the bearer token. */
+async function fetchAccessToken(
+  origin: string,
+  credentials: BenchCredentials,
+  sessionBytes: number,
+): Promise<string> {
+  const query = sessionBytes > 0 ? `?sessionBytes=${sessionBytes}` : '';
+  const response = await postJson(origin, `/auth/login${query}`, credentials);
+  if (response.status === 404) {
+    throw new RowUnavailableError(`${origin} has no POST /auth/login`);
+  }
+  const token = (response.body as { access_token?: unknown }).access_token;
+  if (response.status !== 200 || typeof token !== 'string') {
+    throw new Error(describeFailure(`POST ${origin}/auth/login`, response));
+  }
+  return token;
+}
+
+/** Signs in through `POST /<strategy>/login` and returns the `name=value` of the session cookie. */
+async function fetchSessionCookie(
+  origin: string,
+  strategy: string,
+  credentials: BenchCredentials,
+  sessionBytes: number,
+): Promise<string> {
+  const query = sessionBytes > 0 ? `?sessionBytes=${sessionBytes}` : '';
+  const response = await postJson(origin, `/${strategy}/login${query}`, credentials);
+  if (response.status === 404) {
+    throw new RowUnavailableError(`${origin} has no POST /${strategy}/login`);
+  }
+  const cookie = response.setCookies[0]?.split(';')[0];
+  if (response.status !== 200 || !cookie) {
+    throw new Error(describeFailure(`POST ${origin}/${strategy}/login`, response));
+  }
+  return cookie;
+}
+
+async function checkRouteAnswers(
+  origin: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<void> {
+  parseLoopbackTarget(origin);
+  const response = await fetch(new URL(path, origin), {
+    headers,
+    signal: AbortSignal.timeout(SETUP_REQUEST_TIMEOUT_MS),
+  });
+  await response.arrayBuffer();
+  if (response.status === 404) {
+    throw new RowUnavailableError(`${origin} has no GET ${path}`);
+  }
+  if (response.status !== 200) {
+    throw new Error(`GET ${origin}${path} returned ${response.status} while preparing the bench`);
+  }
+}
+
+function baselineRow(endpoint: LabEndpoint): BenchRow {
+  const id = `${endpoint.path}/baseline`;
+  return {
+    id,
+    strategy: 'none',
+    path: endpoint.path,
+    baselineId: id,
+    url: endpoint.url,
+    description: 'GET /public/me: the same response shape with no authentication, the yardstick of this path',
+    cpuGroups: endpoint.cpuGroups,
+    async prepare(): Promise<PreparedLoad> {
+      await checkRouteAnswers(endpoint.url, '/public/me', {});
+      return { requests: [{ method: 'GET', path: '/public/me' }] };
+    },
+  };
+}
+
+function jwtRow(endpoint: LabEndpoint, credentials: BenchCredentials): BenchRow {
+  return {
+    id: `${endpoint.path}/jwt`,
+    strategy: 'jwt',
+    path: endpoint.path,
+    baselineId: `${endpoint.path}/baseline`,
+    url: endpoint.url,
+    description: 'GET /jwt/me with Authorization: Bearer, verified by the replica alone',
+    supportsSessionBytes: endpoint.sessionBytesStrategies?.includes('jwt') ?? false,
+    cpuGroups: endpoint.cpuGroups,
+    async prepare(context: PrepareContext): Promise<PreparedLoad> {
+      const token = await fetchAccessToken(
+        endpoint.loginUrl ?? endpoint.url,
+        credentials,
+        context.sessionBytes,
+      );
+      const headers = { authorization: `Bearer ${token}` };
+      await checkRouteAnswers(endpoint.url, '/jwt/me', headers);
+      return { requests: [{ method: 'GET', path: '/jwt/me', headers }] };
+    },
+  };
+}
+
+function sessionRow(
+  endpoint: LabEndpoint,
+  strategy: 'session-memory' | 'session-redis',
+  credentials: BenchCredentials,
+): BenchRow {
+  const url = strategy === 'session-memory' ? endpoint.sessionMemoryUrl : endpoint.url;
+  const where = strategy === 'session-memory' ? 'in the memory of one replica' : 'in Redis';
+  return {
+    id: `${endpoint.path}/${strategy}`,
+    strategy,
+    path: endpoint.path,
+    baselineId: `${endpoint.path}/baseline`,
+    url: url ?? endpoint.url,
+    description: `GET /${strategy}/me with a session cookie, the session ${where}`,
+    supportsSessionBytes: endpoint.sessionBytesStrategies?.includes(strategy) ?? false,
+    cpuGroups: endpoint.cpuGroups,
+    async prepare(context: PrepareContext): Promise<PreparedLoad> {
+      if (!url) {
+        throw new RowUnavailableError(
+          `${strategy} needs a balancer mode that keeps a client on one replica; round-robin spreads its requests over replicas that do not share the session`,
+        );
+      }
+
+      const sessions = Math.min(context.connections, MAX_SESSIONS_PER_ROW);
+      const requests = [];
+      for (let index = 0; index < sessions; index += 1) {
+        const cookie = await fetchSessionCookie(url, strategy, credentials, context.sessionBytes);
+        const headers = { cookie };
+        await checkRouteAnswers(url, `/${strategy}/me`, headers);
+        requests.push({ method: 'GET', path: `/${strategy}/me`, headers });
+      }
+      return { requests };
+    },
+  };
+}
+
+/**
+ * Builds the rows of one endpoint: the no-authentication baseline first, then one row per strategy the
+ * endpoint offers. Rows for strategies that are not built yet report themselves unavailable when the
+ * route answers 404, so they join the table once the route exists.
+ */
+export function buildEndpointRows(endpoint: LabEndpoint, credentials: BenchCredentials): BenchRow[] {
+  const rows: BenchRow[] = [baselineRow(endpoint)];
+  for (const strategy of endpoint.strategies) {
+    if (strategy === 'jwt') {
+      rows.push(jwtRow(endpoint, credentials));
+    } else if (strategy === 'session-memory' || strategy === 'session-redis') {
+      rows.push(sessionRow(endpoint, strategy, credentials));
+    } else {
+      throw new TypeError(`no bench row is defined for strategy ${JSON.stringify(strategy)}`);
+    }
+  }
+  return rows;
+}
