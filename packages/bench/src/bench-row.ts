@@ -7,6 +7,8 @@ export type BenchPath = 'balancer' | 'replica' | 'peer';
 export interface PreparedLoad {
   /** Connection `i` sends `requests[i % requests.length]`. */
   readonly requests: readonly LoadRequest[];
+  /** Source addresses, connection `i` binding `localAddresses[i % localAddresses.length]`. */
+  readonly localAddresses?: readonly string[];
   readonly expectedStatus?: number;
 }
 

@@ -135,6 +135,7 @@ async function measureRow(
   const result: LoadResult = await runLoad({
     url: row.url,
     requests: prepared.requests,
+    ...(prepared.localAddresses ? { localAddresses: prepared.localAddresses } : {}),
     connections: options.connections,
     durationMs: options.durationMs,
     warmupMs: options.warmupMs,

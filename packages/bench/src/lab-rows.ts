@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import type { BenchPath, BenchRow, PrepareContext, PreparedLoad } from './bench-row.js';
 import { RowUnavailableError } from './bench-row.js';
 import { parseLoopbackTarget } from './loopback.js';
@@ -36,6 +37,9 @@ export interface LabEndpoint {
 /** Sessions opened per session row, so a balancer that hashes the cookie spreads the load. */
 const MAX_SESSIONS_PER_ROW = 8;
 
+/** Source addresses of the session rows' clients: 127.0.20.1, 127.0.20.2 and so on. */
+const SOURCE_ADDRESS_PREFIX = '127.0.20.';
+
 /** Timeout of one setup request (a login costs one scrypt derivation, a few hundred ms on 2 cores). */
 const SETUP_REQUEST_TIMEOUT_MS = 30_000;
 
@@ -45,27 +49,59 @@ interface SetupResponse {
   readonly setCookies: readonly string[];
 }
 
-async function postJson(origin: string, path: string, body: unknown): Promise<SetupResponse> {
-  parseLoopbackTarget(origin);
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, origin), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(SETUP_REQUEST_TIMEOUT_MS),
-    });
-  } catch (error) {
-    throw new Error(`POST ${origin}${path} failed: ${(error as Error).message}`, { cause: error });
-  }
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = text;
-  }
-  return { status: response.status, body: parsed, setCookies: response.headers.getSetCookie() };
+interface SetupRequest {
+  readonly method: 'GET' | 'POST';
+  readonly origin: string;
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+  /** Source address to connect from, so a balancer that hashes the client address sees this client. */
+  readonly localAddress?: string;
+}
+
+/** Sends one setup request with node:http, which, unlike fetch, can bind a source address. */
+function sendSetupRequest(setup: SetupRequest): Promise<SetupResponse> {
+  const target = parseLoopbackTarget(setup.origin);
+  const body = setup.body === undefined ? undefined : JSON.stringify(setup.body);
+  const where = `${setup.method} ${setup.origin}${setup.path}`;
+
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      {
+        host: target.connectHost,
+        port: target.port,
+        method: setup.method,
+        path: setup.path,
+        agent: false,
+        timeout: SETUP_REQUEST_TIMEOUT_MS,
+        headers: {
+          ...setup.headers,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(setup.localAddress ? { localAddress: setup.localAddress } : {}),
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          let parsed: unknown;
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = text;
+          }
+          const setCookie = response.headers['set-cookie'] ?? [];
+          resolve({ status: response.statusCode ?? 0, body: parsed, setCookies: setCookie });
+        });
+      },
+    );
+    request.on('timeout', () => request.destroy(new Error(`timed out after ${SETUP_REQUEST_TIMEOUT_MS} ms`)));
+    request.on('error', (error) => reject(new Error(`${where} failed: ${error.message}`, { cause: error })));
+    request.end(body);
+  });
 }
 
 function describeFailure(request: string, response: SetupResponse): string {
@@ -80,7 +116,12 @@ async function fetchAccessToken(
   sessionBytes: number,
 ): Promise<string> {
   const query = sessionBytes > 0 ? `?sessionBytes=${sessionBytes}` : '';
-  const response = await postJson(origin, `/auth/login${query}`, credentials);
+  const response = await sendSetupRequest({
+    method: 'POST',
+    origin,
+    path: `/auth/login${query}`,
+    body: credentials,
+  });
   if (response.status === 404) {
     throw new RowUnavailableError(`${origin} has no POST /auth/login`);
   }
@@ -96,10 +137,16 @@ async function fetchSessionCookie(
   origin: string,
   strategy: string,
   credentials: BenchCredentials,
-  sessionBytes: number,
+  options: { readonly sessionBytes: number; readonly localAddress: string },
 ): Promise<string> {
-  const query = sessionBytes > 0 ? `?sessionBytes=${sessionBytes}` : '';
-  const response = await postJson(origin, `/${strategy}/login${query}`, credentials);
+  const query = options.sessionBytes > 0 ? `?sessionBytes=${options.sessionBytes}` : '';
+  const response = await sendSetupRequest({
+    method: 'POST',
+    origin,
+    path: `/${strategy}/login${query}`,
+    body: credentials,
+    localAddress: options.localAddress,
+  });
   if (response.status === 404) {
     throw new RowUnavailableError(`${origin} has no POST /${strategy}/login`);
   }
@@ -113,19 +160,21 @@ async function fetchSessionCookie(
 async function checkRouteAnswers(
   origin: string,
   path: string,
-  headers: Record<string, string>,
+  headers: Readonly<Record<string, string>>,
+  localAddress?: string,
 ): Promise<void> {
-  parseLoopbackTarget(origin);
-  const response = await fetch(new URL(path, origin), {
+  const response = await sendSetupRequest({
+    method: 'GET',
+    origin,
+    path,
     headers,
-    signal: AbortSignal.timeout(SETUP_REQUEST_TIMEOUT_MS),
+    ...(localAddress ? { localAddress } : {}),
   });
-  await response.arrayBuffer();
   if (response.status === 404) {
     throw new RowUnavailableError(`${origin} has no GET ${path}`);
   }
   if (response.status !== 200) {
-    throw new Error(`GET ${origin}${path} returned ${response.status} while preparing the bench`);
+    throw new Error(describeFailure(`GET ${origin}${path} while preparing the bench`, response));
   }
 }
 
@@ -192,15 +241,23 @@ function sessionRow(
         );
       }
 
+      // Each session signs in and is then used from its own source address, so a balancer that hashes
+      // the client address sends the session's requests to the replica that created it.
       const sessions = Math.min(context.connections, MAX_SESSIONS_PER_ROW);
       const requests = [];
+      const localAddresses = [];
       for (let index = 0; index < sessions; index += 1) {
-        const cookie = await fetchSessionCookie(url, strategy, credentials, context.sessionBytes);
+        const localAddress = `${SOURCE_ADDRESS_PREFIX}${index + 1}`;
+        const cookie = await fetchSessionCookie(url, strategy, credentials, {
+          sessionBytes: context.sessionBytes,
+          localAddress,
+        });
         const headers = { cookie };
-        await checkRouteAnswers(url, `/${strategy}/me`, headers);
+        await checkRouteAnswers(url, `/${strategy}/me`, headers, localAddress);
         requests.push({ method: 'GET', path: `/${strategy}/me`, headers });
+        localAddresses.push(localAddress);
       }
-      return { requests };
+      return { requests, localAddresses };
     },
   };
 }

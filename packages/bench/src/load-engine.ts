@@ -104,6 +104,7 @@ class LoadConnection {
   constructor(
     private readonly target: LoopbackTarget,
     private readonly requestBytes: Buffer,
+    private readonly localAddress: string | undefined,
     private readonly state: RunState,
     private readonly onIdle: () => void,
   ) {}
@@ -118,7 +119,12 @@ class LoadConnection {
   }
 
   open(): void {
-    const socket = connect({ host: this.target.connectHost, port: this.target.port, noDelay: true });
+    const socket = connect({
+      host: this.target.connectHost,
+      port: this.target.port,
+      noDelay: true,
+      ...(this.localAddress ? { localAddress: this.localAddress } : {}),
+    });
     this.socket = socket;
     this.pending = undefined;
     this.connected = false;
@@ -335,8 +341,17 @@ export function runLoadInThisThread(options: LoadOptions): Promise<LoadResult> {
 
     const warmupTimer = setTimeout(startMeasuring, options.warmupMs);
 
+    const localAddresses = options.localAddresses ?? [];
     for (let index = 0; index < options.connections; index += 1) {
-      const connection = new LoadConnection(target, encoded[index % encoded.length]!, state, finishWhenIdle);
+      const localAddress =
+        localAddresses.length > 0 ? localAddresses[index % localAddresses.length] : undefined;
+      const connection = new LoadConnection(
+        target,
+        encoded[index % encoded.length]!,
+        localAddress,
+        state,
+        finishWhenIdle,
+      );
       connections.push(connection);
       connection.open();
     }

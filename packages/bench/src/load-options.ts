@@ -18,6 +18,11 @@ export interface LoadOptions {
    * its own credentials, for example its own session cookie.
    */
   readonly requests: readonly LoadRequest[];
+  /**
+   * Loopback source addresses: connection `i` binds `localAddresses[i % localAddresses.length]`, so a
+   * balancer that hashes the client address (ip-hash) spreads the connections. The kernel picks when absent.
+   */
+  readonly localAddresses?: readonly string[];
   /** Open keep-alive connections, each with one request in flight at a time. */
   readonly connections: number;
   /** Length of the measured part of the run, after the warm-up. */
@@ -111,6 +116,14 @@ export function resolveLoadOptions(
     if (!/^[A-Z]+$/.test(request.method)) {
       throw new TypeError(
         `request method must be an upper-case token, got ${JSON.stringify(request.method)}`,
+      );
+    }
+  }
+
+  for (const address of resolved.localAddresses ?? []) {
+    if (parseLoopbackTarget(`http://${address}`).connectHost !== address || !address.startsWith('127.')) {
+      throw new TypeError(
+        `local address must be an IPv4 loopback address such as 127.0.20.1, got ${address}`,
       );
     }
   }

@@ -69,6 +69,33 @@ describe('runLoad', () => {
     expect([...seen].sort()).toEqual(['sid=1 one', 'sid=2 two']);
   });
 
+  it('binds each connection to its source address', async () => {
+    const sources = new Set<string>();
+    const url = await startServer((request, response) => {
+      sources.add(request.socket.remoteAddress ?? '');
+      response.end('ok');
+    });
+
+    await runLoad({
+      url,
+      requests: [{ method: 'GET', path: '/' }],
+      localAddresses: ['127.0.20.1', '127.0.20.2'],
+      ...shortRun,
+    });
+
+    expect([...sources].sort()).toEqual(['127.0.20.1', '127.0.20.2']);
+  });
+
+  it('rejects a source address outside the loopback range', async () => {
+    await expect(
+      runLoad({
+        url: 'http://127.0.0.1:1',
+        requests: [{ method: 'GET', path: '/' }],
+        localAddresses: ['10.0.0.1'],
+      }),
+    ).rejects.toThrow(NonLoopbackTargetError);
+  });
+
   it('counts responses with another status as errors', async () => {
     const url = await startServer((_request, response) => {
       response.statusCode = 401;
