@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
 import { access, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -216,7 +217,12 @@ class LocalCluster {
   private readonly logLines = new Map<string, string[]>();
   private readonly sourceWidth: number;
   private readonly secretPaths: { readonly jwt: string; readonly session: string };
-  private readonly killRedisOnExit = () => this.redis?.process.kill('SIGKILL');
+  // Runs when the parent exits without stop(), for example on a forced exit: the managed processes are
+  // killed by their own hook, Redis and the temporary folder here.
+  private readonly cleanUpOnExit = () => {
+    this.redis?.process.kill('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  };
 
   constructor(
     private readonly settings: Settings,
@@ -236,7 +242,7 @@ class LocalCluster {
   }
 
   async start(): Promise<void> {
-    process.on('exit', this.killRedisOnExit);
+    process.on('exit', this.cleanUpOnExit);
     await this.writeSecrets();
     await this.startRedis();
     await Promise.all([
@@ -464,7 +470,7 @@ class LocalCluster {
     const services = [this.auth, ...this.replicas.values()];
     await Promise.allSettled(services.map((child) => this.stopService(child)));
     await Promise.allSettled([this.redis?.stop(grace)]);
-    process.off('exit', this.killRedisOnExit);
+    process.off('exit', this.cleanUpOnExit);
     await rm(this.dir, { recursive: true, force: true });
   }
 
