@@ -1,1 +1,8 @@
-export {};
+export { SessionStoreUnavailableError } from './errors.js';
+export {
+  createRedisClient,
+  type RedisClientLogger,
+  type RedisClientOptions,
+  waitForRedisReady,
+} from './redis-client.js';
+export { RedisSessionStore, type RedisSessionStoreOptions } from './redis-session-store.js';
