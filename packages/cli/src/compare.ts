@@ -1,6 +1,5 @@
 import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
 import { DEMO_CREDENTIALS } from '@authlab/users';
 import { CookieJar } from './cookie-jar.js';
 import { buildClientAgent, type HttpResult, readHeader, sendHttpRequest } from './http-client.js';
@@ -63,11 +62,11 @@ interface RowPlan {
   readonly clients: number;
 }
 
-const DEFAULTS = Object.freeze({ requestTimeoutMs: 10_000, maxJitterMs: 2 });
+const DEFAULTS = Object.freeze({ requestTimeoutMs: 10_000 });
 
 /**
- * Signs in simulated clients through the balancer with each strategy and sends authenticated requests,
- * recording status, `X-Served-By` and latency of each. The last row is one `session-redis` client without
+ * Signs in simulated clients through the balancer with each strategy, then sends their authenticated
+ * requests one at a time in a random order of clients, recording status, `X-Served-By` and latency of each. The last row is one `session-redis` client without
  * a cookie jar, which never sends its session cookie back.
  */
 export async function runComparison(options: CompareOptions): Promise<ComparisonReport> {
@@ -154,31 +153,48 @@ async function runRow(balancer: string, plan: RowPlan, options: CompareOptions):
     });
   };
 
-  const runClient = async (client: number) => {
-    const agent = buildClientAgent();
-    const jar = plan.cookieJar ? new CookieJar() : undefined;
-    try {
-      const login = await signIn(balancer, plan.strategy, client, agent, jar, timeoutMs);
-      creators[client] = login.createdBy;
+  const clients = Array.from({ length: plan.clients }, (_, client) => ({
+    client,
+    agent: buildClientAgent(),
+    jar: plan.cookieJar ? new CookieJar() : undefined,
+    token: undefined as string | undefined,
+  }));
+
+  try {
+    report();
+    await Promise.all(
+      clients.map(async (state) => {
+        const login = await signIn(balancer, plan.strategy, state.client, state.agent, state.jar, timeoutMs);
+        creators[state.client] = login.createdBy;
+        state.token = login.token;
+      }),
+    );
+
+    // Clients take turns in a random order, one request at a time. Concurrent clients that move in
+    // lockstep would each land on the same replica every time under round-robin, which hides the spread.
+    for (const client of shuffle(
+      clients.flatMap((state) => Array.from({ length: options.requestsPerClient }, () => state.client)),
+    )) {
+      const state = clients[client]!;
+      requests.push(
+        await sendAuthenticated(
+          balancer,
+          plan.strategy,
+          client,
+          state.agent,
+          state.jar,
+          state.token,
+          timeoutMs,
+        ),
+      );
       report();
-
-      for (let count = 0; count < options.requestsPerClient; count += 1) {
-        // A little random spacing keeps concurrent clients from moving in lockstep, which would pin each
-        // client to one replica under round-robin.
-        await delay(Math.random() * DEFAULTS.maxJitterMs);
-        requests.push(
-          await sendAuthenticated(balancer, plan.strategy, client, agent, jar, login.token, timeoutMs),
-        );
-        report();
-      }
-    } finally {
-      agent.destroy();
     }
-  };
-
-  report();
-  await Promise.all(Array.from({ length: plan.clients }, (_, client) => runClient(client)));
-  report(true);
+    report(true);
+  } finally {
+    for (const state of clients) {
+      state.agent.destroy();
+    }
+  }
   return { ...plan, requestsPerClient: options.requestsPerClient, requests, creators };
 }
 
@@ -272,6 +288,15 @@ async function sendAuthenticated(
       sentCookie,
     };
   }
+}
+
+/** Returns the items in a uniformly random order (Fisher-Yates). */
+function shuffle<T>(items: T[]): T[] {
+  for (let index = items.length - 1; index > 0; index -= 1) {
+    const other = Math.floor(Math.random() * (index + 1));
+    [items[index], items[other]] = [items[other]!, items[index]!];
+  }
+  return items;
 }
 
 function parseJson(text: string): Record<string, unknown> | undefined {

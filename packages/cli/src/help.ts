@@ -35,7 +35,7 @@ ${CLUSTER_OPTIONS_HELP}
 
 For each strategy (jwt, session-memory, session-redis), signs in simulated clients through the balancer,
 each with its own keep-alive connection and cookie jar, then sends authenticated GET /<strategy>/me
-requests. A last row is one session-redis client without a cookie jar. Prints, per strategy, the
+requests, one at a time, with the clients taking turns in a random order. A last row is one session-redis client without a cookie jar. Prints, per strategy, the
 accepted (200), rejected (401, 403) and failed requests, which replica served them and which signed each
 client in, the latency, and a verdict. Progress goes to stderr.
 

@@ -1,0 +1,174 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CompareRunError, type RowProgress, runComparison } from '../src/index.js';
+
+interface FakeBalancerOptions {
+  /** Status of POST /session-redis/login; 200 signs in. */
+  readonly redisLoginStatus?: number;
+  /** Status of GET /healthz. */
+  readonly healthStatus?: number;
+}
+
+/**
+ * A stand-in for nginx in front of three replicas, in one process: round-robin over api-1..3, JWTs valid
+ * everywhere, memory sessions known only to their creator (which deletes the cookie elsewhere, as the real
+ * replicas do), Redis sessions known everywhere.
+ */
+function startFakeBalancer(options: FakeBalancerOptions = {}): Promise<Server> {
+  const replicas = ['api-1', 'api-2', 'api-3'];
+  let next = 0;
+  const memorySessions = new Map<string, string>();
+  const redisSessions = new Set<string>();
+
+  function handle(request: IncomingMessage, response: ServerResponse): ServerResponse {
+    const replica = replicas[next++ % replicas.length]!;
+    const cookies = new Map(
+      (request.headers.cookie ?? '').split('; ').map((pair) => pair.split('=') as [string, string]),
+    );
+    const send = (status: number, headers: Record<string, string | string[]> = {}) => {
+      response.writeHead(status, { 'content-type': 'application/json', 'x-served-by': replica, ...headers });
+      response.end(
+        JSON.stringify(status === 200 ? { servedBy: replica } : { statusCode: status, code: 'FAKE_ERROR' }),
+      );
+    };
+
+    switch (`${request.method} ${request.url}`) {
+      case 'GET /healthz':
+        return send(options.healthStatus ?? 200);
+      case 'POST /auth/login':
+        response.writeHead(200, { 'content-type': 'application/json', 'x-served-by': 'auth' });
+        return response.end(JSON.stringify({ access_token: 'token', token_type: 'Bearer', expires_in: 900 }));
+      case 'GET /jwt/me':
+        return send(request.headers.authorization === 'Bearer token' ? 200 : 401);
+      case 'POST /session-memory/login': {
+        const id = randomUUID();
+        memorySessions.set(id, replica);
+        return send(200, { 'set-cookie': [`sid_memory=${id}; Path=/; HttpOnly`] });
+      }
+      case 'GET /session-memory/me': {
+        const creator = memorySessions.get(cookies.get('sid_memory') ?? '');
+        if (creator === replica) {
+          return send(200);
+        }
+        return send(
+          401,
+          cookies.has('sid_memory') ? { 'set-cookie': ['sid_memory=; Max-Age=0; Path=/'] } : {},
+        );
+      }
+      case 'POST /session-redis/login': {
+        if ((options.redisLoginStatus ?? 200) !== 200) {
+          response.writeHead(options.redisLoginStatus!, {
+            'content-type': 'application/json',
+            'retry-after': '1',
+          });
+          return response.end(
+            JSON.stringify({
+              statusCode: 503,
+              code: 'SESSION_STORE_UNAVAILABLE',
+              message: 'The store is down.',
+            }),
+          );
+        }
+        const id = randomUUID();
+        redisSessions.add(id);
+        return send(200, { 'set-cookie': [`sid_redis=${id}; Path=/; HttpOnly`] });
+      }
+      case 'GET /session-redis/me':
+        return send(redisSessions.has(cookies.get('sid_redis') ?? '') ? 200 : 401);
+      default:
+        return send(404);
+    }
+  }
+
+  const server = createServer((request, response) => {
+    request.resume();
+    request.on('end', () => handle(request, response));
+  });
+  return new Promise((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, () => resolve(server)));
+}
+
+function urlOf(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+describe('runComparison', () => {
+  let server: Server | undefined;
+
+  afterEach(async () => {
+    server?.closeAllConnections();
+    await new Promise((resolve) => server?.close(resolve));
+    server = undefined;
+  });
+
+  it('reports the outcome of every strategy', async () => {
+    server = await startFakeBalancer();
+
+    const report = await runComparison({ url: urlOf(server), clients: 3, requestsPerClient: 9 });
+    const outcomes = Object.fromEntries(report.rows.map((row) => [row.label, row.outcome]));
+
+    expect(report.replicaIds).toEqual(['api-1', 'api-2', 'api-3']);
+    expect(outcomes).toEqual({
+      jwt: 'works-on-every-replica',
+      'session-memory': 'pinned-to-creator',
+      'session-redis': 'works-on-every-replica',
+      'session-redis, no cookie jar': 'rejected-without-cookie',
+    });
+  });
+
+  it('counts requests, spread and creators', async () => {
+    server = await startFakeBalancer();
+
+    const report = await runComparison({ url: urlOf(server), clients: 3, requestsPerClient: 9 });
+    const redis = report.rows.find((row) => row.label === 'session-redis')!;
+    const memory = report.rows.find((row) => row.label === 'session-memory')!;
+
+    expect(redis.requests).toBe(27);
+    expect(redis.accepted).toBe(27);
+    expect(Object.values(redis.servedBy).reduce((sum, count) => sum + count, 0)).toBe(27);
+    expect(Object.values(redis.createdBy).reduce((sum, count) => sum + count, 0)).toBe(3);
+    expect(memory.rejected).toBeGreaterThanOrEqual(memory.reachedOtherReplica);
+    expect(memory.sentWithoutCookie).toBeGreaterThan(0);
+  });
+
+  it('reports the progress of every row', async () => {
+    server = await startFakeBalancer();
+    const finished: RowProgress[] = [];
+
+    await runComparison({
+      url: urlOf(server),
+      clients: 2,
+      requestsPerClient: 3,
+      onProgress: (progress) => {
+        if (progress.finished) {
+          finished.push(progress);
+        }
+      },
+    });
+
+    expect(
+      finished.map((progress) => `${progress.label} ${progress.completedRequests}/${progress.totalRequests}`),
+    ).toEqual(['jwt 6/6', 'session-memory 6/6', 'session-redis 6/6', 'session-redis, no cookie jar 3/3']);
+  });
+
+  it('fails the run when a login fails', async () => {
+    server = await startFakeBalancer({ redisLoginStatus: 503 });
+
+    const run = runComparison({ url: urlOf(server), clients: 2, requestsPerClient: 3 });
+
+    await expect(run).rejects.toThrow(CompareRunError);
+    await expect(run).rejects.toThrow(
+      'session-redis: POST /session-redis/login for alice through the balancer failed with 503 SESSION_STORE_UNAVAILABLE: The store is down.',
+    );
+  });
+
+  it('fails the run when no replica answers the health check', async () => {
+    server = await startFakeBalancer({ healthStatus: 502 });
+    const url = urlOf(server);
+
+    await expect(runComparison({ url, clients: 1, requestsPerClient: 1 })).rejects.toThrow(
+      `the balancer at ${url} returned 502 FAKE_ERROR for GET /healthz: check that the replicas are running`,
+    );
+  });
+});
