@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { corsPolicyPlugin } from '@authlab/cors-policy';
 import { handleFrameworkError, httpErrorsPlugin } from '@authlab/http-errors';
 import { buildUserDirectory, type UserDirectory } from '@authlab/users';
 import Fastify, {
@@ -98,6 +99,8 @@ export function buildApp(config: AuthConfig, options: BuildAppOptions = {}): Fas
   app.removeContentTypeParser('text/plain');
 
   app.register(httpErrorsPlugin);
+  // CORS comes before every other hook, so a browser's preflight gets its 204 before anything can reject it.
+  app.register(corsPolicyPlugin, { allowedOrigins: config.corsOrigins });
   app.register(responseHeadersPlugin);
   app.register(accessTokensPlugin, { config });
   app.register(healthRoutes);

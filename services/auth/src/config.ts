@@ -7,6 +7,7 @@ import {
   type Environment,
   readConfig,
 } from '@authlab/config';
+import { buildCorsOriginsSpec, checkCorsOriginsVariable } from '@authlab/cors-policy';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
@@ -66,6 +67,7 @@ export const authConfigSchema = {
     unit: 'bytes',
     description: 'Maximum request body size. Larger bodies get 413 BODY_TOO_LARGE.',
   },
+  AUTH_CORS_ORIGINS: buildCorsOriginsSpec(),
   LOG_LEVEL: {
     kind: 'enum',
     values: LOG_LEVELS,
@@ -85,6 +87,8 @@ export interface AuthConfig {
   /** Addresses and CIDR ranges passed to fastify's `trustProxy`. An empty list trusts no proxy. */
   readonly trustProxy: readonly string[];
   readonly bodyLimitBytes: number;
+  /** Origins whose pages may call the service with credentials. Each gets exact-match CORS headers. */
+  readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
 }
 
@@ -110,6 +114,7 @@ export function loadConfig(env: Environment = process.env): AuthConfig {
   if (proxyProblem) {
     problems.push(proxyProblem);
   }
+  problems.push(...checkCorsOriginsVariable(env, 'AUTH_CORS_ORIGINS'));
 
   if (problems.length > 0 || !values) {
     throw new ConfigError(problems);
@@ -124,6 +129,7 @@ export function loadConfig(env: Environment = process.env): AuthConfig {
     accessTokenTtlSeconds: values.AUTH_ACCESS_TOKEN_TTL_SECONDS,
     trustProxy: Object.freeze([...values.AUTH_TRUST_PROXY]),
     bodyLimitBytes: values.AUTH_BODY_LIMIT_BYTES,
+    corsOrigins: Object.freeze([...values.AUTH_CORS_ORIGINS]),
     logLevel: values.LOG_LEVEL as LogLevel,
   });
 }

@@ -47,10 +47,12 @@ describe('loadConfig', () => {
       accessTokenTtlSeconds: 900,
       trustProxy: [],
       bodyLimitBytes: 16_384,
+      corsOrigins: ['http://127.0.0.1:8088', 'http://localhost:8088'],
       logLevel: 'info',
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.trustProxy)).toBe(true);
+    expect(Object.isFrozen(config.corsOrigins)).toBe(true);
   });
 
   it('reads every variable', () => {
@@ -63,6 +65,7 @@ describe('loadConfig', () => {
       AUTH_ACCESS_TOKEN_TTL_SECONDS: '60',
       AUTH_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1,fd00::/8',
       AUTH_BODY_LIMIT_BYTES: '2048',
+      AUTH_CORS_ORIGINS: 'http://127.0.0.1:9000, https://lab.example',
       LOG_LEVEL: 'warn',
     });
 
@@ -75,6 +78,7 @@ describe('loadConfig', () => {
       accessTokenTtlSeconds: 60,
       trustProxy: ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8'],
       bodyLimitBytes: 2048,
+      corsOrigins: ['http://127.0.0.1:9000', 'https://lab.example'],
       logLevel: 'warn',
     });
   });
