@@ -12,9 +12,9 @@ interface FakeBalancerOptions {
 }
 
 /**
- * A stand-in for nginx in front of three replicas, in one process: round-robin over api-1..3, JWTs valid
- * everywhere, memory sessions known only to their creator (which deletes the cookie elsewhere, as the real
- * replicas do), Redis sessions known everywhere.
+ * Starts a stand-in for nginx in front of three replicas, in one process. It rotates over api-1..3, accepts
+ * the JWT everywhere, knows a memory session only on its creator (the others delete the cookie, as the
+ * real replicas do) and knows Redis sessions everywhere.
  */
 function startFakeBalancer(options: FakeBalancerOptions = {}): Promise<Server> {
   const replicas = ['api-1', 'api-2', 'api-3'];

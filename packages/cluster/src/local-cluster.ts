@@ -303,7 +303,7 @@ class LocalCluster {
   private checkReplicaId(id: string): string {
     if (!this.replicas.has(id)) {
       throw new TypeError(
-        `unknown replica ${JSON.stringify(id)}; this cluster has ${[...this.replicas.keys()].join(', ')}`,
+        `unknown replica ${JSON.stringify(id)}: this cluster has ${[...this.replicas.keys()].join(', ')}`,
       );
     }
     return id;

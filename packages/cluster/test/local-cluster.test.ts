@@ -145,7 +145,7 @@ describe('startLocalCluster with stand-in services', () => {
 
   it('rejects an unknown replica id', async () => {
     await expect(cluster.driver.stopReplica('api-9')).rejects.toThrow(
-      'unknown replica "api-9"; this cluster has api-1, api-2, api-3',
+      'unknown replica "api-9": this cluster has api-1, api-2, api-3',
     );
   });
 
