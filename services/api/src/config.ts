@@ -1,0 +1,222 @@
+import { isIP } from 'node:net';
+import {
+  ConfigError,
+  type ConfigProblem,
+  type ConfigSchema,
+  type ConfigValues,
+  type Environment,
+  readConfig,
+} from '@authlab/config';
+
+/** Every environment variable a replica reads. The README and deploy/env/api.env.example list the same. */
+export const apiConfigSchema = {
+  REPLICA_ID: {
+    kind: 'string',
+    required: true,
+    pattern: /^[a-z0-9][a-z0-9-]{0,31}$/,
+    patternHint: 'lowercase letters, digits and hyphens, 1 to 32 characters, not starting with a hyphen',
+    description:
+      'Name of this replica, 1 to 32 lowercase letters, digits or hyphens. Sent as X-Served-By on every response, for example api-1.',
+  },
+  API_HOST: {
+    kind: 'string',
+    default: '127.0.0.1',
+    description: 'Address the HTTP server binds to.',
+  },
+  API_PORT: {
+    kind: 'integer',
+    default: 3000,
+    min: 0,
+    max: 65_535,
+    description: 'TCP port the HTTP server listens on. 0 picks a free port.',
+  },
+  API_JWT_SECRET: {
+    kind: 'secret',
+    minBytes: 32,
+    unit: 'bytes',
+    description:
+      'HMAC key that verifies HS256 access tokens, at least 32 bytes. Must equal AUTH_JWT_SECRET of the auth service. `_FILE` names a file that contains it; one trailing newline is removed.',
+  },
+  API_JWT_ISSUER: {
+    kind: 'string',
+    default: 'authlab-auth',
+    description: 'Required value of the iss claim. Must equal AUTH_JWT_ISSUER of the auth service.',
+  },
+  API_JWT_AUDIENCE: {
+    kind: 'string',
+    default: 'authlab-api',
+    description: 'Value the aud claim must be or contain. Must equal AUTH_JWT_AUDIENCE of the auth service.',
+  },
+  API_JWT_CLOCK_TOLERANCE_SECONDS: {
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 60,
+    unit: 'seconds',
+    description: 'Clock skew allowed when checking exp and nbf, a whole number from 0 to 60.',
+  },
+  API_SESSION_SECRET: {
+    kind: 'secret',
+    minBytes: 32,
+    unit: 'bytes',
+    description:
+      'Key that signs the session cookies, at least 32 bytes. Every replica needs the same value, or a cookie works only on the replica that issued it. `_FILE` works as for API_JWT_SECRET.',
+  },
+  API_SESSION_TTL_SECONDS: {
+    kind: 'integer',
+    default: 1800,
+    min: 1,
+    max: 2_592_000,
+    unit: 'seconds',
+    description:
+      'Lifetime of a session from login, from 1 to 2592000: the cookie expiry and the Redis key TTL. Using the session does not extend it.',
+  },
+  API_COOKIE_SECURE: {
+    kind: 'enum',
+    values: ['auto', 'always', 'never'],
+    default: 'auto',
+    description:
+      'When session cookies get the Secure attribute: auto (only for requests that arrived over https, as a trusted proxy reports in X-Forwarded-Proto), always or never.',
+  },
+  API_REDIS_URL: {
+    kind: 'string',
+    default: 'redis://127.0.0.1:6379',
+    pattern: /^rediss?:\/\/\S+$/,
+    patternHint: 'a redis:// or rediss:// URL',
+    description: 'URL of the Redis server that stores the session-redis sessions.',
+  },
+  API_REDIS_COMMAND_TIMEOUT_MS: {
+    kind: 'integer',
+    default: 500,
+    min: 50,
+    max: 10_000,
+    unit: 'milliseconds',
+    description:
+      'Time after which a Redis command without a reply fails, from 50 to 10000. The request then gets 503 SESSION_STORE_UNAVAILABLE.',
+  },
+  API_RETRY_AFTER_SECONDS: {
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 3600,
+    unit: 'seconds',
+    description: 'Value of the Retry-After header on 503 responses, from 1 to 3600.',
+  },
+  API_TRUST_PROXY: {
+    kind: 'list',
+    default: '',
+    itemPattern: /^[0-9A-Fa-f.:]+(\/\d{1,3})?$/,
+    itemHint: 'IP addresses or CIDR ranges',
+    description:
+      'Comma-separated IP addresses or CIDR ranges of the proxies whose X-Forwarded-For and X-Forwarded-Proto headers are trusted. Empty trusts none. In the local cluster nginx connects from 127.0.0.1.',
+  },
+  API_BODY_LIMIT_BYTES: {
+    kind: 'integer',
+    default: 16_384,
+    min: 1024,
+    max: 1_048_576,
+    unit: 'bytes',
+    description: 'Maximum request body size, from 1024 to 1048576. Larger bodies get 413 BODY_TOO_LARGE.',
+  },
+  LOG_LEVEL: {
+    kind: 'enum',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    default: 'info',
+    description:
+      'Minimum level of the JSON log lines written to stdout: fatal, error, warn, info, debug, trace or silent.',
+  },
+} as const satisfies ConfigSchema;
+
+export type CookieSecureMode = 'auto' | 'always' | 'never';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** A replica's settings, read once from the environment. */
+export interface ApiConfig {
+  readonly replicaId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly jwtSecret: string;
+  readonly jwtIssuer: string;
+  readonly jwtAudience: string;
+  readonly jwtClockToleranceSeconds: number;
+  readonly sessionSecret: string;
+  readonly sessionTtlSeconds: number;
+  readonly cookieSecure: CookieSecureMode;
+  readonly redisUrl: string;
+  readonly redisCommandTimeoutMs: number;
+  readonly retryAfterSeconds: number;
+  readonly trustProxy: readonly string[];
+  readonly bodyLimitBytes: number;
+  readonly logLevel: LogLevel;
+}
+
+/**
+ * Reads and checks the replica's environment and returns a frozen config. Throws a `ConfigError` that
+ * lists every invalid variable at once.
+ */
+export function loadConfig(env: Environment): ApiConfig {
+  const problems: ConfigProblem[] = [];
+
+  let values: ConfigValues<typeof apiConfigSchema> | undefined;
+  try {
+    values = readConfig(apiConfigSchema, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) {
+      throw error;
+    }
+    problems.push(...error.problems);
+  }
+
+  // The schema's item pattern admits any string of address characters, so node:net checks each address.
+  const badProxies = splitList(env.API_TRUST_PROXY).filter((entry) => !isProxyAddress(entry));
+  if (badProxies.length > 0 && !problems.some((problem) => problem.variable === 'API_TRUST_PROXY')) {
+    problems.push({
+      variable: 'API_TRUST_PROXY',
+      message: `API_TRUST_PROXY is invalid: expected IP addresses or CIDR ranges, got "${badProxies.join(', ')}"`,
+    });
+  }
+
+  if (problems.length > 0 || values === undefined) {
+    throw new ConfigError(problems);
+  }
+
+  return Object.freeze({
+    replicaId: values.REPLICA_ID,
+    host: values.API_HOST,
+    port: values.API_PORT,
+    jwtSecret: values.API_JWT_SECRET,
+    jwtIssuer: values.API_JWT_ISSUER,
+    jwtAudience: values.API_JWT_AUDIENCE,
+    jwtClockToleranceSeconds: values.API_JWT_CLOCK_TOLERANCE_SECONDS,
+    sessionSecret: values.API_SESSION_SECRET,
+    sessionTtlSeconds: values.API_SESSION_TTL_SECONDS,
+    cookieSecure: values.API_COOKIE_SECURE as CookieSecureMode,
+    redisUrl: values.API_REDIS_URL,
+    redisCommandTimeoutMs: values.API_REDIS_COMMAND_TIMEOUT_MS,
+    retryAfterSeconds: values.API_RETRY_AFTER_SECONDS,
+    trustProxy: Object.freeze([...values.API_TRUST_PROXY]),
+    bodyLimitBytes: values.API_BODY_LIMIT_BYTES,
+    logLevel: values.LOG_LEVEL as LogLevel,
+  });
+}
+
+function splitList(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+/** Checks one API_TRUST_PROXY entry: an IP address, optionally with a prefix length that fits its family. */
+function isProxyAddress(entry: string): boolean {
+  const [address = '', prefix] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0) {
+    return false;
+  }
+  if (prefix === undefined) {
+    return true;
+  }
+  const prefixLength = Number(prefix);
+  return prefixLength <= (family === 4 ? 32 : 128);
+}

@@ -1,0 +1,56 @@
+import { buildErrorFactory, commonErrors, type ErrorCatalog } from '@authlab/http-errors';
+
+/**
+ * Errors the replica's routes raise on purpose. docs/errors.md lists the same codes, and a test fails
+ * when the two disagree.
+ */
+export const apiErrors = {
+  AUTH_TOKEN_MISSING: {
+    statusCode: 401,
+    message:
+      'The request carries no access token. Sign in and send the token as Authorization: Bearer <token>.',
+  },
+  AUTH_HEADER_MALFORMED: {
+    statusCode: 400,
+    message:
+      'The Authorization header is malformed. Send exactly one token as Authorization: Bearer <token>.',
+  },
+  AUTH_TOKEN_INVALID: {
+    statusCode: 401,
+    message: 'The access token is invalid or expired. Sign in again to get a new one.',
+  },
+  LOGIN_FAILED: {
+    statusCode: 401,
+    message: 'The username or password is incorrect. Check them and sign in again.',
+  },
+  SESSION_REQUIRED: {
+    statusCode: 401,
+    message: 'The request has no valid session, or the session has expired. Sign in again.',
+  },
+  SESSION_STORE_UNAVAILABLE: {
+    statusCode: 503,
+    message: 'The session store is unavailable. Retry after the number of seconds in Retry-After.',
+  },
+  REPLICA_NOT_READY: {
+    statusCode: 503,
+    message:
+      'The replica cannot reach a dependency it needs. Retry after the number of seconds in Retry-After.',
+  },
+} as const satisfies ErrorCatalog;
+
+/** Every code a replica can send: the shared ones and its own. */
+export const errorCatalog = { ...commonErrors, ...apiErrors } as const satisfies ErrorCatalog;
+
+export const createError = buildErrorFactory(apiErrors);
+
+/** `WWW-Authenticate` challenges (RFC 6750 section 3 for Bearer). */
+export const challenges = Object.freeze({
+  bearer: 'Bearer realm="authlab"',
+  bearerInvalidRequest: 'Bearer realm="authlab", error="invalid_request"',
+  bearerInvalidToken: 'Bearer realm="authlab", error="invalid_token"',
+  // RFC 9110 section 11.6.1 requires a challenge on every 401, but no registered scheme describes a
+  // session cookie or a JSON login form. `Cookie` and `Form` are unregistered schemes that browsers ignore,
+  // so no password dialog opens; `Form` is the one the auth service sends for LOGIN_FAILED too.
+  cookie: 'Cookie realm="authlab"',
+  form: 'Form realm="authlab"',
+});

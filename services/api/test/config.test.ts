@@ -1,0 +1,202 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, formatConfigError } from '@authlab/config';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app.js';
+import { loadConfig } from '../src/config.js';
+import { TEST_JWT_SECRET, TEST_SESSION_SECRET } from './helpers.js';
+
+const REQUIRED = {
+  REPLICA_ID: 'api-1',
+  API_JWT_SECRET: TEST_JWT_SECRET,
+  API_SESSION_SECRET: TEST_SESSION_SECRET,
+};
+
+function loadConfigError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error('loadConfig accepted the environment');
+}
+
+describe('loadConfig', () => {
+  it('applies the defaults', () => {
+    expect(loadConfig(REQUIRED)).toEqual({
+      replicaId: 'api-1',
+      host: '127.0.0.1',
+      port: 3000,
+      jwtSecret: TEST_JWT_SECRET,
+      jwtIssuer: 'authlab-auth',
+      jwtAudience: 'authlab-api',
+      jwtClockToleranceSeconds: 0,
+      sessionSecret: TEST_SESSION_SECRET,
+      sessionTtlSeconds: 1800,
+      cookieSecure: 'auto',
+      redisUrl: 'redis://127.0.0.1:6379',
+      redisCommandTimeoutMs: 500,
+      retryAfterSeconds: 5,
+      trustProxy: [],
+      bodyLimitBytes: 16_384,
+      logLevel: 'info',
+    });
+  });
+
+  it('returns a frozen object', () => {
+    const config = loadConfig(REQUIRED);
+
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.trustProxy)).toBe(true);
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      ...REQUIRED,
+      API_HOST: '127.0.11.2',
+      API_PORT: '3002',
+      API_JWT_ISSUER: 'issuer',
+      API_JWT_AUDIENCE: 'audience',
+      API_JWT_CLOCK_TOLERANCE_SECONDS: '60',
+      API_SESSION_TTL_SECONDS: '60',
+      API_COOKIE_SECURE: 'always',
+      API_REDIS_URL: 'redis://127.0.12.1:6379',
+      API_REDIS_COMMAND_TIMEOUT_MS: '250',
+      API_RETRY_AFTER_SECONDS: '9',
+      API_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8, ::1',
+      API_BODY_LIMIT_BYTES: '2048',
+      LOG_LEVEL: 'warn',
+    });
+
+    expect(config).toMatchObject({
+      host: '127.0.11.2',
+      port: 3002,
+      jwtIssuer: 'issuer',
+      jwtAudience: 'audience',
+      jwtClockToleranceSeconds: 60,
+      sessionTtlSeconds: 60,
+      cookieSecure: 'always',
+      redisUrl: 'redis://127.0.12.1:6379',
+      redisCommandTimeoutMs: 250,
+      retryAfterSeconds: 9,
+      trustProxy: ['127.0.0.1', '10.0.0.0/8', '::1'],
+      bodyLimitBytes: 2048,
+      logLevel: 'warn',
+    });
+  });
+
+  it('reads the secrets from files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'authlab-api-config-'));
+    try {
+      await writeFile(join(dir, 'jwt'), `${TEST_JWT_SECRET}\n`);
+      await writeFile(join(dir, 'session'), `${TEST_SESSION_SECRET}\n`);
+
+      const config = loadConfig({
+        REPLICA_ID: 'api-1',
+        API_JWT_SECRET_FILE: join(dir, 'jwt'),
+        API_SESSION_SECRET_FILE: join(dir, 'session'),
+      });
+
+      expect(config.jwtSecret).toBe(TEST_JWT_SECRET);
+      expect(config.sessionSecret).toBe(TEST_SESSION_SECRET);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists every missing required variable at once', () => {
+    const error = loadConfigError({});
+
+    expect(error.problems.map((problem) => problem.variable)).toEqual([
+      'REPLICA_ID',
+      'API_JWT_SECRET',
+      'API_SESSION_SECRET',
+    ]);
+  });
+
+  it('rejects a 16-character JWT secret', () => {
+    const error = loadConfigError({ ...REQUIRED, API_JWT_SECRET: 'only-16-chars-xy' });
+
+    expect(error.problems).toHaveLength(1);
+    expect(error.problems[0]?.message).toContain(
+      'API_JWT_SECRET is too short: expected at least 32 bytes, got 16 bytes',
+    );
+    expect(formatConfigError('api', error)).not.toContain('only-16-chars-xy');
+  });
+
+  it('rejects a 16-character session secret', () => {
+    const error = loadConfigError({ ...REQUIRED, API_SESSION_SECRET: 'only-16-chars-xy' });
+
+    expect(error.problems[0]?.variable).toBe('API_SESSION_SECRET');
+  });
+
+  it('rejects an invalid replica id', () => {
+    for (const replicaId of ['API-1', '-api', 'a'.repeat(33), 'api_1', 'api 1']) {
+      const error = loadConfigError({ ...REQUIRED, REPLICA_ID: replicaId });
+
+      expect(error.problems[0]?.message, replicaId).toContain('REPLICA_ID is invalid');
+    }
+  });
+
+  it('accepts a 32-character replica id', () => {
+    expect(loadConfig({ ...REQUIRED, REPLICA_ID: `a${'-'.repeat(31)}` }).replicaId).toHaveLength(32);
+  });
+
+  it('rejects a clock tolerance over 60 seconds', () => {
+    const error = loadConfigError({ ...REQUIRED, API_JWT_CLOCK_TOLERANCE_SECONDS: '61' });
+
+    expect(error.problems[0]?.message).toBe(
+      'API_JWT_CLOCK_TOLERANCE_SECONDS is out of range: expected 0 to 60 (seconds), got 61',
+    );
+  });
+
+  it('rejects an unknown cookie Secure mode', () => {
+    const error = loadConfigError({ ...REQUIRED, API_COOKIE_SECURE: 'true' });
+
+    expect(error.problems[0]?.message).toBe(
+      'API_COOKIE_SECURE is invalid: expected one of auto, always, never, got "true"',
+    );
+  });
+
+  it('rejects a Redis URL of another scheme', () => {
+    const error = loadConfigError({ ...REQUIRED, API_REDIS_URL: 'http://127.0.0.1:6379' });
+
+    expect(error.problems[0]?.variable).toBe('API_REDIS_URL');
+  });
+
+  it('rejects a trusted proxy that is not an address', () => {
+    const error = loadConfigError({ ...REQUIRED, API_TRUST_PROXY: '127.0.0.1, 999.1.1.1, 10.0.0.0/33' });
+
+    expect(error.problems).toEqual([
+      {
+        variable: 'API_TRUST_PROXY',
+        message:
+          'API_TRUST_PROXY is invalid: expected IP addresses or CIDR ranges, got "999.1.1.1, 10.0.0.0/33"',
+      },
+    ]);
+  });
+
+  it('lists a bad trusted proxy with the other problems', () => {
+    const error = loadConfigError({ API_TRUST_PROXY: 'nginx' });
+
+    expect(error.problems.map((problem) => problem.variable)).toEqual([
+      'REPLICA_ID',
+      'API_JWT_SECRET',
+      'API_SESSION_SECRET',
+      'API_TRUST_PROXY',
+    ]);
+  });
+
+  it('gives buildApp a config it accepts', async () => {
+    const app = buildApp(loadConfig({ ...REQUIRED, API_REDIS_URL: 'redis://127.0.0.1:1' }), {
+      logger: false,
+    });
+
+    await app.ready();
+    await app.close();
+  });
+});
