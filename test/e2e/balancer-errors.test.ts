@@ -3,12 +3,20 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startTestCluster } from '../support/cluster.js';
 import { sendRequest } from '../support/http.js';
 
-/** Reads the JSON log lines of `source` that carry `reqId`. */
-async function readRequestLog(cluster: ClusterHandle, source: string, reqId: string) {
+interface LogEntry {
+  /** Request id in a service's pino line. */
+  reqId?: string;
+  req?: { remoteAddress?: string };
+  /** Peer address in an nginx access log line. */
+  remote_addr?: string;
+}
+
+/** Reads the JSON log lines of `source` that mention `reqId`. */
+async function readRequestLog(cluster: ClusterHandle, source: string, reqId: string): Promise<LogEntry[]> {
   const lines = await cluster.readLogLines(source);
   return lines
-    .filter((line) => line.includes(reqId))
-    .map((line) => JSON.parse(line) as { reqId?: string; req?: { remoteAddress?: string } });
+    .filter((line) => line.startsWith('{') && line.includes(reqId))
+    .map((line) => JSON.parse(line) as LogEntry);
 }
 
 describe('balancer', () => {
@@ -69,8 +77,9 @@ describe('balancer', () => {
     expect(entries.every((entry) => entry.reqId === reqId)).toBe(true);
   });
 
-  // The replica logs the address it derives from X-Forwarded-For. The header nginx sends is checked
-  // byte for byte against an echo server in packages/cluster/test/nginx-server.test.ts.
+  // The replica logs the address it derives from X-Forwarded-For, and nginx logs the address of the peer
+  // that connected to it. The header nginx sends is checked byte for byte against an echo server in
+  // packages/cluster/test/nginx-server.test.ts.
   it('replaces a client X-Forwarded-For with the client address', async () => {
     const response = await sendRequest(`${cluster.urls.balancer}/jwt/me`, {
       localAddress: '127.0.0.77',
@@ -79,15 +88,25 @@ describe('balancer', () => {
     const reqId = String(response.headers['x-request-id']);
     const servedBy = String(response.headers['x-served-by']);
 
-    const entries = await vi.waitFor(async () => {
-      const found = await readRequestLog(cluster, servedBy, reqId);
-      expect(found.some((entry) => entry.req?.remoteAddress !== undefined)).toBe(true);
-      return found;
+    const replicaEntry = await vi.waitFor(async () => {
+      const found = (await readRequestLog(cluster, servedBy, reqId)).find(
+        (entry) => entry.req?.remoteAddress,
+      );
+      expect(found).toBeDefined();
+      return found!;
     });
-    const lines = (await cluster.readLogLines(servedBy)).filter((line) => line.includes(reqId));
+    const accessEntry = await vi.waitFor(async () => {
+      const found = (await readRequestLog(cluster, 'nginx', reqId)).find((entry) => entry.remote_addr);
+      expect(found).toBeDefined();
+      return found!;
+    });
+    const replicaLines = (await cluster.readLogLines(servedBy)).filter((line) => line.includes(reqId));
 
-    expect(entries.find((entry) => entry.req)?.req?.remoteAddress).toBe('127.0.0.77');
-    expect(lines.join('\n')).not.toContain('198.51.100.7');
+    expect(replicaEntry.req?.remoteAddress).toBe(accessEntry.remote_addr);
+    if (cluster.mode === 'local') {
+      expect(accessEntry.remote_addr).toBe('127.0.0.77');
+    }
+    expect(replicaLines.join('\n')).not.toContain('198.51.100.7');
   });
 
   it('answers JSON 502 fast with every replica stopped', async () => {
