@@ -27,9 +27,9 @@ function startFakeBalancer(options: FakeBalancerOptions = {}): Promise<Server> {
     const cookies = new Map(
       (request.headers.cookie ?? '').split('; ').map((pair) => pair.split('=') as [string, string]),
     );
-    const send = (status: number, headers: Record<string, string | string[]> = {}) => {
+    const send = (status: number, headers: Record<string, string | string[]> = {}): ServerResponse => {
       response.writeHead(status, { 'content-type': 'application/json', 'x-served-by': replica, ...headers });
-      response.end(
+      return response.end(
         JSON.stringify(status === 200 ? { servedBy: replica } : { statusCode: status, code: 'FAKE_ERROR' }),
       );
     };
