@@ -24,6 +24,9 @@ export interface LocalClusterOptions {
   /**
    * First two octets of the loopback addresses of the parts: auth on `<block>.10.1`, replica N on
    * `<block>.11.N`, Redis on `<block>.12.1`. Default `127.0`.
+   *
+   * NOTE: Linux routes all of 127.0.0.0/8 to the loopback interface, but macOS configures only 127.0.0.1,
+   * so there each address needs an alias first (`sudo ifconfig lo0 alias 127.0.10.1`).
    */
   readonly addressBlock?: string;
   /** Ports of the parts. Defaults: auth 4000, every replica 3000 (each on its own address), Redis 6379. */
