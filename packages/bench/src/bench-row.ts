@@ -1,7 +1,10 @@
 import type { LoadRequest } from './load-options.js';
 
-/** Route of a row's load: through nginx, straight to one replica, or to the peer app. */
-export type BenchPath = 'balancer' | 'replica' | 'peer';
+/**
+ * Route of a row's load: through nginx in `round-robin` mode, through nginx in `ip-hash` mode (for
+ * `session-memory`, which needs a client kept on one replica), straight to one replica, or to the peer app.
+ */
+export type BenchPath = 'balancer' | 'balancer-ip-hash' | 'replica' | 'peer';
 
 /** Requests a row sends, prepared before its load starts. */
 export interface PreparedLoad {

@@ -22,6 +22,12 @@ export interface BenchRunOptions {
   readonly timeoutMs: number;
   /** Extra session or token data for every row that supports it; 0 for the main table. */
   readonly sessionBytes?: number;
+  /**
+   * Length of an unmeasured pass over every row before the first round. Freshly started processes run
+   * slower until the JIT compiler has seen their hot paths, and each replica behind a balancer sees only
+   * part of the load, so one row's own warm-up is not enough. No pass when absent or 0.
+   */
+  readonly warmupPassMs?: number;
   readonly counters?: readonly BenchCounter[];
   readonly onProgress?: (event: BenchProgress) => void;
 }
@@ -41,6 +47,7 @@ export type BenchProgress =
       readonly rowId: string;
       readonly result: RoundMeasurement;
     }
+  | { readonly kind: 'warmup-pass'; readonly rowId: string }
   | { readonly kind: 'row-unavailable'; readonly rowId: string; readonly reason: string };
 
 /** Measurement of one row in one round. */
@@ -198,6 +205,18 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   }
 
   const runnable = options.rows.filter((row) => prepared.has(row.id));
+  if (options.warmupPassMs) {
+    for (const row of runnable) {
+      options.onProgress?.({ kind: 'warmup-pass', rowId: row.id });
+      await measureRow(row, prepared.get(row.id)!, {
+        ...options,
+        durationMs: options.warmupPassMs,
+        warmupMs: 0,
+        counters: [],
+      });
+    }
+  }
+
   const measurements = new Map<string, RoundMeasurement[]>(runnable.map((row) => [row.id, []]));
   const steps = runnable.length * options.rounds;
   let step = 0;

@@ -9,7 +9,16 @@ export {
   type RowSummary,
   runBench,
 } from './bench-runner.js';
+export {
+  BENCH_PROFILES,
+  type BenchProfile,
+  CLUSTER_DEFAULTS,
+  type ClusterBenchOptions,
+  findDefaultReplicaUrls,
+  runClusterBench,
+} from './cluster-bench.js';
 export { type HistogramSnapshot, LatencyHistogram } from './histogram.js';
+export { type IpHashBalancer, type IpHashBalancerOptions, startIpHashBalancer } from './ip-hash-balancer.js';
 export { type KdfRate, type KdfRateOptions, measureKdfRate } from './kdf-rate.js';
 export {
   type BenchReport,
@@ -21,7 +30,7 @@ export {
   type SweepResult,
 } from './lab-bench.js';
 export { type BenchCredentials, buildEndpointRows, type CpuGroups, type LabEndpoint } from './lab-rows.js';
-export { findListeningProcessIds } from './listening-processes.js';
+export { findListeningProcessIds, isListening } from './listening-processes.js';
 export {
   type LatencySummary,
   LOAD_DEFAULTS,

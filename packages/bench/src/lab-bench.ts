@@ -16,8 +16,8 @@ export interface PhaseSettings {
 export interface LabBenchPlan {
   readonly endpoints: readonly LabEndpoint[];
   readonly credentials: BenchCredentials;
-  /** The main table: every row of every endpoint. */
-  readonly main: PhaseSettings & { readonly connections: number };
+  /** The main table: every row of every endpoint, after an unmeasured pass of `warmupPassMs` per row. */
+  readonly main: PhaseSettings & { readonly connections: number; readonly warmupPassMs?: number };
   /** Connection counts for the concurrency sweep, run on the rows of `sweepPath`; none when empty. */
   readonly concurrencySweep?: PhaseSettings & { readonly connections: readonly number[] };
   /** Extra session bytes for the session-size sweep, on the rows that support it; none when empty. */
@@ -100,6 +100,7 @@ export async function runLabBench(plan: LabBenchPlan, command?: string): Promise
     connections: plan.main.connections,
     durationMs: plan.main.durationMs,
     warmupMs: plan.main.warmupMs,
+    ...(plan.main.warmupPassMs ? { warmupPassMs: plan.main.warmupPassMs } : {}),
     onProgress: (event) => plan.onProgress?.({ phase: 'main', event }),
   });
 

@@ -37,8 +37,17 @@ export interface LabEndpoint {
 /** Sessions opened per session row, so a balancer that hashes the cookie spreads the load. */
 const MAX_SESSIONS_PER_ROW = 8;
 
-/** Source addresses of the session rows' clients: 127.0.20.1, 127.0.20.2 and so on. */
+/** Source addresses of the bench's clients: 127.0.20.1, 127.0.20.2 and so on. */
 const SOURCE_ADDRESS_PREFIX = '127.0.20.';
+
+/**
+ * Returns one source address per client, at most `MAX_SESSIONS_PER_ROW`. Every row uses them, so a
+ * balancer that hashes the client address (ip-hash) spreads every row's load the same way.
+ */
+function listSourceAddresses(connections: number): string[] {
+  const count = Math.min(connections, MAX_SESSIONS_PER_ROW);
+  return Array.from({ length: count }, (_, index) => `${SOURCE_ADDRESS_PREFIX}${index + 1}`);
+}
 
 /** Timeout of one setup request (a login costs one scrypt derivation, a few hundred ms on 2 cores). */
 const SETUP_REQUEST_TIMEOUT_MS = 30_000;
@@ -178,6 +187,33 @@ async function checkRouteAnswers(
   }
 }
 
+/**
+ * Age after which prepared credentials are fetched again. It keeps a token or session from expiring
+ * during a phase: the lab's defaults are 900 s for tokens and 1,800 s for sessions, and a phase of a full
+ * run lasts a few minutes.
+ */
+const PREPARED_MAX_AGE_MS = 300_000;
+
+/**
+ * Reuses what `prepare` returned for the same number of clients and session size, so the sweeps do not
+ * pay one password hash per login again for every point.
+ */
+function cachePrepared(
+  prepare: (context: PrepareContext) => Promise<PreparedLoad>,
+): (context: PrepareContext) => Promise<PreparedLoad> {
+  const cache = new Map<string, { readonly load: PreparedLoad; readonly preparedAt: number }>();
+  return async function prepareOrReuse(context) {
+    const key = `${Math.min(context.connections, MAX_SESSIONS_PER_ROW)}:${context.sessionBytes}`;
+    const cached = cache.get(key);
+    if (cached && Date.now() - cached.preparedAt < PREPARED_MAX_AGE_MS) {
+      return cached.load;
+    }
+    const load = await prepare(context);
+    cache.set(key, { load, preparedAt: Date.now() });
+    return load;
+  };
+}
+
 function baselineRow(endpoint: LabEndpoint): BenchRow {
   const id = `${endpoint.path}/baseline`;
   return {
@@ -188,9 +224,12 @@ function baselineRow(endpoint: LabEndpoint): BenchRow {
     url: endpoint.url,
     description: 'GET /public/me: the same response shape with no authentication, the yardstick of this path',
     cpuGroups: endpoint.cpuGroups,
-    async prepare(): Promise<PreparedLoad> {
+    async prepare(context: PrepareContext): Promise<PreparedLoad> {
       await checkRouteAnswers(endpoint.url, '/public/me', {});
-      return { requests: [{ method: 'GET', path: '/public/me' }] };
+      return {
+        requests: [{ method: 'GET', path: '/public/me' }],
+        localAddresses: listSourceAddresses(context.connections),
+      };
     },
   };
 }
@@ -205,7 +244,7 @@ function jwtRow(endpoint: LabEndpoint, credentials: BenchCredentials): BenchRow 
     description: 'GET /jwt/me with Authorization: Bearer, verified by the replica alone',
     supportsSessionBytes: endpoint.sessionBytesStrategies?.includes('jwt') ?? false,
     cpuGroups: endpoint.cpuGroups,
-    async prepare(context: PrepareContext): Promise<PreparedLoad> {
+    prepare: cachePrepared(async (context) => {
       const token = await fetchAccessToken(
         endpoint.loginUrl ?? endpoint.url,
         credentials,
@@ -213,8 +252,11 @@ function jwtRow(endpoint: LabEndpoint, credentials: BenchCredentials): BenchRow 
       );
       const headers = { authorization: `Bearer ${token}` };
       await checkRouteAnswers(endpoint.url, '/jwt/me', headers);
-      return { requests: [{ method: 'GET', path: '/jwt/me', headers }] };
-    },
+      return {
+        requests: [{ method: 'GET', path: '/jwt/me', headers }],
+        localAddresses: listSourceAddresses(context.connections),
+      };
+    }),
   };
 }
 
@@ -234,7 +276,7 @@ function sessionRow(
     description: `GET /${strategy}/me with a session cookie, the session ${where}`,
     supportsSessionBytes: endpoint.sessionBytesStrategies?.includes(strategy) ?? false,
     cpuGroups: endpoint.cpuGroups,
-    async prepare(context: PrepareContext): Promise<PreparedLoad> {
+    prepare: cachePrepared(async (context) => {
       if (!url) {
         throw new RowUnavailableError(
           `${strategy} needs a balancer mode that keeps a client on one replica; round-robin spreads its requests over replicas that do not share the session`,
@@ -243,11 +285,9 @@ function sessionRow(
 
       // Each session signs in and is then used from its own source address, so a balancer that hashes
       // the client address sends the session's requests to the replica that created it.
-      const sessions = Math.min(context.connections, MAX_SESSIONS_PER_ROW);
+      const localAddresses = listSourceAddresses(context.connections);
       const requests = [];
-      const localAddresses = [];
-      for (let index = 0; index < sessions; index += 1) {
-        const localAddress = `${SOURCE_ADDRESS_PREFIX}${index + 1}`;
+      for (const localAddress of localAddresses) {
         const cookie = await fetchSessionCookie(url, strategy, credentials, {
           sessionBytes: context.sessionBytes,
           localAddress,
@@ -255,10 +295,9 @@ function sessionRow(
         const headers = { cookie };
         await checkRouteAnswers(url, `/${strategy}/me`, headers, localAddress);
         requests.push({ method: 'GET', path: `/${strategy}/me`, headers });
-        localAddresses.push(localAddress);
       }
       return { requests, localAddresses };
-    },
+    }),
   };
 }
 

@@ -38,6 +38,12 @@ async function findListeningInode(address: string, port: number): Promise<string
   return undefined;
 }
 
+/** Tells whether something listens on the address of `url`, from /proc/net/tcp; sends no packet. */
+export async function isListening(url: string): Promise<boolean> {
+  const target = parseLoopbackTarget(url);
+  return (await findListeningInode(target.connectHost, target.port)) !== undefined;
+}
+
 /**
  * Finds the processes that hold the listening socket of `url` (an http URL on an IPv4 loopback address),
  * by matching the socket's inode in /proc/net/tcp against every process's open files. nginx's master and

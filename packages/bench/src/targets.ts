@@ -47,12 +47,12 @@ export function evaluateTargets(report: BenchReport): TargetVerdict[] {
 
   for (const row of rows) {
     const required = RATIO_TARGETS[row.strategy];
-    if (row.path !== 'balancer' || required === undefined) {
+    if (!row.path.startsWith('balancer') || required === undefined) {
       continue;
     }
     const measured = medianRatio(row);
     verdicts.push({
-      target: `${row.strategy} through the balancer, ratio to the baseline`,
+      target: `${row.strategy} through the balancer (${row.path}), ratio to its baseline`,
       required,
       measured,
       met: measured !== undefined && measured >= required,

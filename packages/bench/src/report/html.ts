@@ -59,7 +59,7 @@ function measuredRows(run: BenchRunResult): RowSummary[] {
 
 function renderRatioChart(run: BenchRunResult): string {
   const bars = measuredRows(run).map((row) => {
-    const target = row.path === 'balancer' ? RATIO_TARGETS[row.strategy] : undefined;
+    const target = row.path.startsWith('balancer') ? RATIO_TARGETS[row.strategy] : undefined;
     return {
       label: row.id,
       median: row.ratioToBaseline!.median,
