@@ -43,7 +43,7 @@ export interface NginxConfigOptions {
   /** `resolver` directive, for upstreams named by DNS, for example `127.0.0.11 valid=10s ipv6=off`. */
   readonly resolver?: string | undefined;
   /**
-   * Looks the upstream names up again through `resolver` whenever its answer expires (`resolve` on every
+   * Looks the upstream names up again through `resolver` whenever a cached reply expires (`resolve` on every
    * server line, a `zone` per upstream), so a container that restarts with a new address keeps getting
    * traffic. Needs `resolver` and nginx 1.27.3 or later. Default false.
    */
