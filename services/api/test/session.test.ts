@@ -517,6 +517,17 @@ describe('sessions across replicas', () => {
     expect(response.headers['x-served-by']).toBe('api-2');
   });
 
+  it('keeps a foreign memory session cookie in the client', async () => {
+    const cookie = cookiePair(await login(replicaA, 'session-memory'), 'sid_memory');
+
+    const foreign = await readMe(replicaB, 'session-memory', cookie);
+    const home = await readMe(replicaA, 'session-memory', cookie);
+
+    // Clearing the cookie on the replica that does not know it would sign the client out of every replica.
+    expect(setCookieHeaders(foreign)).toEqual([]);
+    expect(home.statusCode).toBe(200);
+  });
+
   it('reads a Redis session on another replica', async () => {
     const cookie = cookiePair(await login(replicaA, 'session-redis'), 'sid_redis');
 

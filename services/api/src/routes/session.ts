@@ -77,6 +77,10 @@ export function addSessionRoutes(scope: FastifyInstance, options: SessionRoutesO
       // cookie, and @fastify/session compares the stored cookie expiry when it loads a session.
       const sub = request.session.get('sub');
       if (typeof sub !== 'string') {
+        // A replica cannot tell a session it never had from one that ended: with the memory store the
+        // session may live on another replica. Forgetting the cookie here stops @fastify/session from
+        // sending a clearing Set-Cookie, so one unlucky request does not sign the client out everywhere.
+        delete request.cookies[cookieName];
         throw sessionRequired();
       }
 
