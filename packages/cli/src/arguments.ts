@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
+import { type BenchArguments, parseBenchArguments } from './bench-arguments.js';
 
-export type CommandName = 'up' | 'compare' | 'demo';
+export type CommandName = 'up' | 'compare' | 'demo' | 'bench';
 
 /** Options of the commands that start a local cluster. */
 export interface ClusterArguments {
@@ -22,6 +23,7 @@ export type ParsedCommand =
       readonly name: 'compare';
       readonly options: CompareArguments & { readonly url: string; readonly json: boolean };
     }
+  | { readonly name: 'bench'; readonly options: BenchArguments; readonly argv: readonly string[] }
   | {
       readonly name: 'demo';
       readonly options: ClusterArguments &
@@ -55,7 +57,7 @@ const LIMITS = Object.freeze({
   requests: { min: 1, max: 1_000 },
 });
 
-const COMMANDS: readonly CommandName[] = ['up', 'compare', 'demo'];
+const COMMANDS: readonly CommandName[] = ['up', 'compare', 'demo', 'bench'];
 const LOOPBACK_IPV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 const CLUSTER_OPTIONS = {
@@ -85,6 +87,10 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     return values.help
       ? { name: 'help', topic: name }
       : { name, options: readClusterArguments(name, values) };
+  }
+  if (name === 'bench') {
+    const options = parseBenchArguments(rest);
+    return options === undefined ? { name: 'help', topic: name } : { name, options, argv: rest };
   }
   if (name === 'compare') {
     const values = parseOptions(name, rest, {

@@ -1,3 +1,4 @@
+import { BENCH_PROFILES, CLUSTER_DEFAULTS } from '@authlab/bench';
 import { ARGUMENT_DEFAULTS, type CommandName } from './arguments.js';
 
 const GENERAL_HELP = `Usage: authlab <command> [options]
@@ -8,6 +9,7 @@ Commands:
   up        Start the local cluster (Redis, auth service, replicas, nginx) and stream its logs
   compare   Sign in with every strategy through the balancer and show which replicas accept each
   demo      Start the local cluster, run compare once, then keep the cluster up for exploring
+  bench     Measure what each strategy costs per request against a running cluster
 
 Run authlab <command> --help for the options of a command.
 `;
@@ -47,6 +49,42 @@ ${COMPARE_OPTIONS_HELP}
 
 Exit status: 0 when the run completed, whatever the verdicts; 1 when the balancer cannot be reached or a
 sign-in through it fails; 2 for invalid options.
+`,
+  bench: `Usage: authlab bench [--url ${ARGUMENT_DEFAULTS.url}] [--quick] [--duration-seconds N] [--rounds N]
+                     [--connections N] [--json] [--html FILE] [address options]
+
+Measures what each strategy costs per request against a running cluster (start one with authlab up).
+Rows: a no-authentication baseline (GET /public/me) and every strategy, through the balancer in
+round-robin mode, through an ip-hash listener (session-memory needs a client kept on one replica), straight
+to one replica, and against a tutorial-style express app (the peer) that the bench starts on 127.0.13.1.
+Rows run interleaved over several rounds after a warm-up; each row reports requests/s, p50 and p99
+latency, errors, CPU microseconds per request of the processes that served it (read from /proc), Redis
+commands per request, and the ratio to the baseline of its path in the same round (median and min-max).
+Then a concurrency sweep, a session-size sweep, and login throughput beside the scrypt rate.
+A full run takes about ten minutes; --quick takes under a minute and is meant for CI, not for numbers.
+Progress goes to stderr. Only loopback addresses are accepted.
+
+Options:
+  --url URL              balancer origin, round-robin listener (default ${ARGUMENT_DEFAULTS.url})
+  --quick                short run that proves every row works
+  --duration-seconds N   measured seconds per row and round in the main table, 1 to 600
+                         (default ${BENCH_PROFILES.full.main.durationMs / 1000}, quick ${BENCH_PROFILES.quick.main.durationMs / 1000})
+  --rounds N             rounds of the main table, 1 to 50 (default ${BENCH_PROFILES.full.main.rounds}, quick ${BENCH_PROFILES.quick.main.rounds})
+  --connections N        keep-alive connections of the main table, 1 to 1000 (default ${BENCH_PROFILES.full.main.connections}, quick ${BENCH_PROFILES.quick.main.connections})
+  --json                 print the whole report as one JSON document instead of the table
+  --html FILE            also write a self-contained HTML report with charts to FILE
+  -h, --help             show this help
+
+Address options (defaults: the local cluster's layout):
+  --replica-url URL      a replica's own origin; repeat for each replica, the first is measured directly
+                         (default: every ${CLUSTER_DEFAULTS.replicaAddressPrefix}N:${CLUSTER_DEFAULTS.replicaPort} that listens)
+  --auth-url URL         the auth service's origin (default ${CLUSTER_DEFAULTS.authUrl})
+  --redis-url URL        the cluster's Redis (default ${CLUSTER_DEFAULTS.redisUrl})
+  --ip-hash-url URL      a balancer listener in ip-hash mode; without it the bench starts its own nginx
+                         from the lab's template with that one listener
+
+Exit status: 0 when the run completed, whatever the targets; 1 when the cluster cannot be reached or a
+sign-in fails; 2 for invalid options.
 `,
   demo: `Usage: authlab demo [--once] [--logs] [cluster options] [compare options]
 

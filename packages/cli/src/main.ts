@@ -1,5 +1,6 @@
 import { ClusterStartError, MissingBinaryError } from '@authlab/cluster';
 import { parseCommandLine, UsageError } from './arguments.js';
+import { runBenchCommand } from './commands/bench.js';
 import { runCompareCommand } from './commands/compare.js';
 import { runDemoCommand } from './commands/demo.js';
 import { runUpCommand } from './commands/up.js';
@@ -31,6 +32,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await runCompareCommand(command.options, io);
       case 'demo':
         return await runDemoCommand(command.options, io);
+      case 'bench':
+        return await runBenchCommand(command.options, command.argv, io);
     }
   } catch (error) {
     // Start-up failures carry their own explanation and fix; a stack trace would only hide it.
