@@ -1,0 +1,5 @@
+export {
+  AccessTokenDenylist,
+  type AccessTokenDenylistOptions,
+  DenylistUnavailableError,
+} from './denylist.js';
