@@ -16,6 +16,7 @@ import { replicaHeadersPlugin } from './plugins/replica-headers.js';
 import { sessionStrategyPlugin } from './plugins/session-strategy.js';
 import { healthRoutes } from './routes/health.js';
 import { jwtRoutes } from './routes/jwt.js';
+import { publicRoutes } from './routes/public.js';
 
 export { type ApiConfig, apiConfigSchema, loadConfig } from './config.js';
 export { apiErrors } from './errors.js';
@@ -102,6 +103,7 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
   app.register(fastifyCookie);
 
   app.register(healthRoutes, { config, redis });
+  app.register(publicRoutes, { config });
   app.register(jwtRoutes, { config });
   // NOTE: the MemoryStore never evicts, so expired memory sessions stay until the process restarts. That
   // is tolerable for a lab replica that shows what per-process sessions cost; the README lists it.

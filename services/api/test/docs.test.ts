@@ -90,6 +90,7 @@ describe('api docs', () => {
 
     expect(routes.sort()).toEqual(
       [
+        'GET /public/me',
         'GET /jwt/me',
         'POST /session-memory/login',
         'POST /session-redis/login',
