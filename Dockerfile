@@ -3,7 +3,7 @@
 # One multi-stage build for every image of docker-compose.yml. Pick an image with --target:
 #   auth          the auth service            (node dist/server.js, port 4000)
 #   api           one resource replica        (node dist/server.js, port 3000)
-#   cli           the authlab command         (docker compose run --rm cli compare --url http://nginx:8080)
+#   cli           the authlab command         (docker compose run --rm cli compare)
 #   secrets-init  writes the random secrets into the shared volume, then exits
 #
 # The build steps live in deploy/compose/build-service.sh, which test/compose runs without Docker.

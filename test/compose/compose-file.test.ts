@@ -183,6 +183,18 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('lets up --wait accept the exit of secrets-init', () => {
+    // `docker compose up --wait` fails on a container that exits, even with status 0, unless a running
+    // service waits for it with service_completed_successfully.
+    const adopters = serviceNames(lab).filter(
+      (name) =>
+        serviceOf(lab, name).depends_on?.['secrets-init']?.condition === 'service_completed_successfully',
+    );
+
+    expect(serviceOf(lab, 'secrets-init').restart).toBe('no');
+    expect(adopters).toEqual(['auth', ...REPLICAS]);
+  });
+
   it('checks the built services with Node.js, since the images have no curl', () => {
     for (const name of ['auth', ...REPLICAS]) {
       expect(serviceOf(lab, name).healthcheck?.test.slice(0, 3), name).toEqual(['CMD', 'node', '--eval']);
@@ -280,7 +292,9 @@ describe('docker-compose.yml', () => {
     const cli = serviceOf(lab, 'cli');
 
     expect(cli.profiles).toEqual(['cli']);
-    expect(cli.command).toEqual(['compare', '--url', 'http://nginx:8080']);
+    expect(cli.command).toEqual(['compare', '--url', 'http://127.0.0.1:8080']);
+    // The CLI accepts loopback URLs only, so it shares nginx's network namespace.
+    expect(cli.network_mode).toBe('service:nginx');
     for (const name of serviceNames(lab).filter((candidate) => candidate !== 'cli')) {
       expect(serviceOf(lab, name).profiles, name).toBeUndefined();
     }

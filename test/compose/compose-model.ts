@@ -18,6 +18,7 @@ export interface ComposeService {
   readonly volumes?: readonly string[];
   readonly networks?: readonly string[] | Readonly<Record<string, { readonly ipv4_address?: string } | null>>;
   readonly profiles?: readonly string[];
+  readonly network_mode?: string;
   readonly restart?: string;
   readonly user?: string;
 }
