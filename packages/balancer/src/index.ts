@@ -1,6 +1,7 @@
 export {
   type BalancerListener,
   type BalancerMode,
+  type DashboardListener,
   NGINX_TEMPLATE_PATH,
   NGINX_TIMING,
   type NginxConfigOptions,

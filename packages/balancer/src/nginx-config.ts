@@ -16,6 +16,15 @@ export interface BalancerListener {
   readonly port: number;
 }
 
+/** The browser dashboard's listener: its built files, served on an origin of their own. */
+export interface DashboardListener {
+  /** Address to listen on; all addresses when absent. */
+  readonly host?: string | undefined;
+  readonly port: number;
+  /** Absolute path of the folder with the built page (`index.html` and `assets/`). */
+  readonly root: string;
+}
+
 export interface NginxConfigOptions {
   readonly target: NginxTarget;
   /** Upstream addresses of the replicas, `host:port` or `name:port`, in replica order. */
@@ -49,6 +58,8 @@ export interface NginxConfigOptions {
    */
   readonly resolveUpstreams?: boolean;
   readonly workerProcesses?: number | 'auto';
+  /** Serves the dashboard on its own listener when given; its `config.json` points at the listeners. */
+  readonly dashboard?: DashboardListener | undefined;
   /** Template text; the file in deploy/nginx when absent. */
   readonly template?: string;
 }
@@ -123,7 +134,7 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
   const listeners: TemplateScope[] = settings.listeners.map((listener) => ({
     mode: listener.mode,
     port: listener.port,
-    listen: listener.host === undefined ? String(listener.port) : `${listener.host}:${listener.port}`,
+    listen: formatListen(listener),
     upstream_suffix: listener.mode.replaceAll('-', '_'),
     balance_directive: BALANCE_DIRECTIVES[listener.mode]!,
     replica_servers: replicaServers,
@@ -148,7 +159,29 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     fail_timeout: `${NGINX_TIMING.failTimeoutSeconds}s`,
     retry_after_seconds: NGINX_TIMING.failTimeoutSeconds,
     listeners,
+    dashboard: settings.dashboard === undefined ? [] : [buildDashboardScope(settings)],
   });
+}
+
+function formatListen(listener: { readonly host?: string | undefined; readonly port: number }): string {
+  return listener.host === undefined ? String(listener.port) : `${listener.host}:${listener.port}`;
+}
+
+/**
+ * Builds the template values of the dashboard's listener. Its `config.json` gives each balancer mode the
+ * URL `http://$host:<port>`: nginx fills in the host name of the page's own request, so a page opened on
+ * localhost calls localhost and stays same-site with the balancer.
+ */
+function buildDashboardScope(settings: ResolvedSettings): TemplateScope {
+  const dashboard = settings.dashboard!;
+  const balancerUrls = Object.fromEntries(
+    settings.listeners.map((listener) => [listener.mode, `http://$host:${listener.port}`]),
+  );
+  return {
+    listen: formatListen(dashboard),
+    root: dashboard.root,
+    config_json: JSON.stringify({ balancerUrls, drillApiUrl: null }),
+  };
 }
 
 interface ResolvedSettings {
@@ -165,6 +198,7 @@ interface ResolvedSettings {
   resolver: string | undefined;
   resolveUpstreams: boolean;
   workerProcesses: number | 'auto';
+  dashboard: DashboardListener | undefined;
 }
 
 /** Applies the target's defaults and checks every value, so nothing unexpected reaches the config file. */
@@ -195,6 +229,7 @@ function resolveSettings(options: NginxConfigOptions): ResolvedSettings {
     resolver: options.resolver,
     resolveUpstreams: options.resolveUpstreams ?? false,
     workerProcesses: options.workerProcesses ?? defaults.workerProcesses,
+    dashboard: options.dashboard,
   };
 
   checkSettings(settings);
@@ -262,6 +297,10 @@ function checkSettings(settings: ResolvedSettings): void {
     throw new TypeError('resolveUpstreams needs a resolver, for example "127.0.0.11 valid=5s ipv6=off"');
   }
 
+  if (settings.dashboard !== undefined) {
+    checkDashboard(settings.dashboard, ports);
+  }
+
   const workers = settings.workerProcesses;
   if (workers !== 'auto' && !(Number.isInteger(workers) && workers >= 1 && workers <= 64)) {
     throw new TypeError(`workerProcesses must be "auto" or an integer from 1 to 64, got ${String(workers)}`);
@@ -282,6 +321,25 @@ function checkListener(listener: BalancerListener): void {
   if (listener.host !== undefined && !LISTEN_HOST.test(listener.host)) {
     throw new TypeError(
       `listener host must be an IPv4 address or localhost, got ${JSON.stringify(listener.host)}`,
+    );
+  }
+}
+
+function checkDashboard(dashboard: DashboardListener, listenerPorts: ReadonlySet<number>): void {
+  if (!Number.isInteger(dashboard.port) || dashboard.port < 1 || dashboard.port > 65_535) {
+    throw new TypeError(`dashboard port must be an integer from 1 to 65535, got ${String(dashboard.port)}`);
+  }
+  if (listenerPorts.has(dashboard.port)) {
+    throw new TypeError(`dashboard port ${dashboard.port} is already a balancer listener's port`);
+  }
+  if (dashboard.host !== undefined && !LISTEN_HOST.test(dashboard.host)) {
+    throw new TypeError(
+      `dashboard host must be an IPv4 address or localhost, got ${JSON.stringify(dashboard.host)}`,
+    );
+  }
+  if (!PATH_VALUE.test(dashboard.root)) {
+    throw new TypeError(
+      `dashboard root must be an absolute path without spaces, quotes, ; { } $ or #, got ${JSON.stringify(dashboard.root)}`,
     );
   }
 }

@@ -8,6 +8,7 @@ export function describeRunningCluster(cluster: ClusterHandle): string {
     ['auth service', cluster.urls.auth],
     ...cluster.urls.replicas.map((replica): [string, string] => [replica.id, replica.url]),
     ['redis', cluster.urls.redis],
+    ...(cluster.urls.dashboard ? [['dashboard', cluster.urls.dashboard] as [string, string]] : []),
   ];
   const width = Math.max(...rows.map(([name]) => name.length));
   const users = DEMO_CREDENTIALS.map((user) => `${user.username} / ${user.password}`).join(', ');

@@ -16,6 +16,8 @@ export interface ClusterUrls {
   readonly replicas: readonly ReplicaEndpoint[];
   /** `redis://host:port`. */
   readonly redis: string;
+  /** The browser dashboard on its own origin, for example `http://127.0.0.1:8088`, when the cluster serves it. */
+  readonly dashboard?: string;
 }
 
 /**

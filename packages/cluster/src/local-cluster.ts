@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
-import { access, chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,12 @@ export interface LocalClusterOptions {
   readonly addressBlock?: string;
   /** Ports of the parts. Defaults: auth 4000, every replica 3000 (each on its own address), Redis 6379. */
   readonly ports?: { readonly auth?: number; readonly replica?: number; readonly redis?: number };
+  /**
+   * Port of the browser dashboard's listener on the balancer host, or false to leave the dashboard out.
+   * Default 8088. The dashboard needs services/web/dist (pnpm build); without it the cluster starts without
+   * the dashboard and logs a note.
+   */
+  readonly dashboard?: { readonly port?: number } | false;
   /** Picks a free port for every part, the balancer included, so that a test never meets a running demo. */
   readonly freePorts?: boolean;
   /** Receives every line any part prints, raw and rendered with its source prefix. */
@@ -62,6 +68,7 @@ const DEFAULTS = Object.freeze({
   replicaCount: 3,
   balancerHost: '127.0.0.1',
   balancerPort: 8080,
+  dashboardPort: 8088,
   addressBlock: '127.0',
   authPort: 4000,
   replicaPort: 3000,
@@ -72,6 +79,7 @@ const DEFAULTS = Object.freeze({
   keptLogLineCount: 5_000,
   authEntryPoint: join(REPOSITORY_ROOT, 'services/auth/dist/server.js'),
   apiEntryPoint: join(REPOSITORY_ROOT, 'services/api/dist/server.js'),
+  dashboardDist: join(REPOSITORY_ROOT, 'services/web/dist'),
 });
 
 // The services trust this one address as their proxy, and nginx connects to them from it (proxy_bind).
@@ -87,6 +95,7 @@ interface Topology {
   readonly balancer: Endpoint;
   readonly auth: Endpoint;
   readonly redis: Endpoint;
+  readonly dashboard: Endpoint | undefined;
   readonly replicas: readonly (Endpoint & { readonly id: string })[];
 }
 
@@ -180,6 +189,13 @@ async function planTopology(options: LocalClusterOptions, replicaCount: number):
       host: `${block}.12.1`,
       port: options.ports?.redis ?? (await pickPort(`${block}.12.1`, DEFAULTS.redisPort)),
     },
+    dashboard:
+      options.dashboard === false
+        ? undefined
+        : {
+            host: balancerHost,
+            port: options.dashboard?.port ?? (await pickPort(balancerHost, DEFAULTS.dashboardPort)),
+          },
     replicas: await Promise.all(
       Array.from({ length: replicaCount }, async (_, index) => {
         const host = `${block}.11.${index + 1}`;
@@ -196,6 +212,7 @@ async function planTopology(options: LocalClusterOptions, replicaCount: number):
     ['the balancer', topology.balancer],
     ['the auth service', topology.auth],
     ['Redis', topology.redis],
+    ...(topology.dashboard ? [['the dashboard', topology.dashboard] as [string, Endpoint]] : []),
     ...topology.replicas.map((replica): [string, Endpoint] => [replica.id, replica]),
   ];
   for (const [name, endpoint] of parts) {
@@ -215,6 +232,7 @@ class LocalCluster {
   private readonly replicas = new Map<string, ManagedProcess | undefined>();
   private nginx: NginxServer | undefined;
   private redisGeneration = 0;
+  private dashboardServed = false;
   private stopping: Promise<void> | undefined;
   private readonly expectedExits = new Set<ManagedProcess>();
   private readonly logLines = new Map<string, string[]>();
@@ -271,6 +289,9 @@ class LocalCluster {
         url: `http://${replica.host}:${replica.port}`,
       })),
       redis: `redis://${redis.host}:${redis.port}`,
+      ...(this.dashboardServed && this.topology.dashboard
+        ? { dashboard: `http://${this.topology.dashboard.host}:${this.topology.dashboard.port}` }
+        : {}),
     };
     const driver: ClusterDriver = {
       stopReplica: (id) => this.whileRunning(() => this.stopReplica(this.checkReplicaId(id))),
@@ -393,6 +414,7 @@ class LocalCluster {
     const { balancer, auth, replicas } = this.topology;
     const runDir = join(this.dir, 'nginx');
     await mkdir(runDir, { mode: 0o755 });
+    const dashboardRoot = await this.copyDashboard(runDir);
     const configText = renderNginxConfig({
       target: 'local',
       runDir,
@@ -403,6 +425,10 @@ class LocalCluster {
       // nginx started by root runs its workers as user and group `nobody` by default, and Debian has no
       // group called nobody, so the workers get nogroup. They write only to nginx/temp, which nginx chowns.
       workerUser: process.getuid?.() === 0 ? 'nobody nogroup' : undefined,
+      dashboard:
+        dashboardRoot && this.topology.dashboard
+          ? { ...this.topology.dashboard, root: dashboardRoot }
+          : undefined,
     });
 
     this.nginx = await startNginxServer({
@@ -420,6 +446,28 @@ class LocalCluster {
       timeoutMs: this.settings.readyTimeoutMs,
       description: `a 200 response from the balancer on ${healthUrl}`,
     });
+  }
+
+  /**
+   * Copies the built dashboard into the nginx folder and returns its path, or undefined when the dashboard
+   * is left out or not built. The copy is readable by nginx's workers, which run as nobody when the cluster
+   * runs as root and may not be able to enter the repository.
+   */
+  private async copyDashboard(runDir: string): Promise<string | undefined> {
+    if (!this.topology.dashboard) {
+      return undefined;
+    }
+    try {
+      await access(join(DEFAULTS.dashboardDist, 'index.html'));
+    } catch {
+      this.note(`dashboard not served: ${DEFAULTS.dashboardDist} is missing, run pnpm build`);
+      return undefined;
+    }
+
+    const root = join(runDir, 'web');
+    await cp(DEFAULTS.dashboardDist, root, { recursive: true });
+    this.dashboardServed = true;
+    return root;
   }
 
   private startService(name: string, entryPoint: string, variables: Record<string, string>): ManagedProcess {
