@@ -5,8 +5,9 @@
 //   - when the variable AUTHLAB_JWT_SECRET is set and not empty, its value replaces the file, so a secret
 //     set by the user in the environment or in .env wins;
 //   - otherwise an existing file is kept, so the secrets survive `docker compose down` and `up`;
-//   - otherwise a random value (48 bytes from the operating system's CSPRNG, base64url-encoded to 64
-//     characters) is written.
+//   - otherwise a random value is written: 32 bytes from the operating system's CSPRNG as 64 hex digits,
+//     a form that every secret of the services accepts (an HS256 key needs at least 32 bytes, and a
+//     cookie-session key must be exactly 32 bytes written as 64 hex digits or as base64).
 // The files are readable by their owner only (mode 0400). Values never appear in the output.
 //
 // Environment: AUTHLAB_SECRET_FILES (required), AUTHLAB_SECRETS_DIR (default /run/secrets/authlab), and one
@@ -16,7 +17,7 @@ import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const DEFAULT_SECRETS_DIR = '/run/secrets/authlab';
-const RANDOM_SECRET_BYTES = 48;
+const RANDOM_SECRET_BYTES = 32;
 const SECRET_FILE_NAME = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
 /** Returns the variable that overrides a secret file: `jwt-secret` is overridden by `AUTHLAB_JWT_SECRET`. */
@@ -60,7 +61,7 @@ async function writeSecretFiles(directory, names, env) {
 
     try {
       // The `wx` flag fails when the file exists, so a secret is generated only once per volume.
-      await writeFile(path, randomBytes(RANDOM_SECRET_BYTES).toString('base64url'), {
+      await writeFile(path, randomBytes(RANDOM_SECRET_BYTES).toString('hex'), {
         flag: 'wx',
         mode: 0o400,
       });

@@ -46,8 +46,8 @@ describe('deploy/compose/init-secrets.mjs', () => {
     expect(result.stdout).toBe(
       'secrets-init: jwt-secret: generated a random value\nsecrets-init: session-secret: generated a random value\n',
     );
-    expect(jwtSecret).toMatch(/^[A-Za-z0-9_-]{64}$/);
-    expect(sessionSecret).toMatch(/^[A-Za-z0-9_-]{64}$/);
+    expect(jwtSecret).toMatch(/^[0-9a-f]{64}$/);
+    expect(sessionSecret).toMatch(/^[0-9a-f]{64}$/);
     expect(jwtSecret).not.toBe(sessionSecret);
   });
 
