@@ -45,13 +45,13 @@ export const BENCH_PROFILES: Readonly<
     timeoutMs: 10_000,
   },
   quick: {
-    main: { rounds: 2, connections: 10, durationMs: 700, warmupMs: 200, warmupPassMs: 300 },
-    concurrencySweep: { rounds: 1, connections: [1, 10], durationMs: 400, warmupMs: 100 },
+    main: { rounds: 2, connections: 4, durationMs: 400, warmupMs: 100, warmupPassMs: 200 },
+    concurrencySweep: { rounds: 1, connections: [1, 4], durationMs: 300, warmupMs: 100 },
     sessionSizeSweep: {
       rounds: 1,
-      connections: 10,
+      connections: 4,
       sessionBytes: [0, 4_096],
-      durationMs: 400,
+      durationMs: 300,
       warmupMs: 100,
     },
     login: { durationMs: 1_500, warmupMs: 0 },

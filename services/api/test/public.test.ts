@@ -15,7 +15,7 @@ describe('GET /public/me', () => {
     await app.close();
   });
 
-  it('answers without authentication', async () => {
+  it('returns the replica without authentication', async () => {
     const response = await app.inject({ method: 'GET', url: '/public/me' });
 
     expect(response.statusCode).toBe(200);
