@@ -6,6 +6,22 @@ import { renderTemplate, type TemplateScope } from './render-template.js';
 /** Replica selection method of nginx. Each mode has its own listener. */
 export type BalancerMode = 'round-robin' | 'ip-hash' | 'cookie-hash' | 'sticky-route';
 
+/** Every balancer mode, in the order of their default ports 8080 to 8083. */
+export const BALANCER_MODES: readonly BalancerMode[] = Object.freeze([
+  'round-robin',
+  'ip-hash',
+  'cookie-hash',
+  'sticky-route',
+]);
+
+/** Default port of each balancer mode's listener, on both targets. */
+export const DEFAULT_BALANCER_PORTS: Readonly<Record<BalancerMode, number>> = Object.freeze({
+  'round-robin': 8080,
+  'ip-hash': 8081,
+  'cookie-hash': 8082,
+  'sticky-route': 8083,
+});
+
 /** Runtime of the rendered config: processes on loopback, or the nginx container of docker compose. */
 export type NginxTarget = 'local' | 'compose';
 
@@ -29,6 +45,11 @@ export interface NginxConfigOptions {
   readonly target: NginxTarget;
   /** Upstream addresses of the replicas, `host:port` or `name:port`, in replica order. */
   readonly replicaServers: readonly string[];
+  /**
+   * Replica ids in the order of `replicaServers`, the values a `sticky-route` cookie may name. Default
+   * `api-1` to `api-N`.
+   */
+  readonly replicaIds?: readonly string[];
   /** Upstream address of the auth service, `host:port` or `name:port`. */
   readonly authServer: string;
   /** Listeners, one per balancer mode. Default: `round-robin` on 127.0.0.1:8080 (local) or :8080 (compose). */
@@ -110,14 +131,30 @@ const COMPOSE_DEFAULTS = Object.freeze<TargetDefaults>({
   workerProcesses: 'auto',
 });
 
-// Round-robin needs no directive. ip-hash hashes the whole address: nginx's own ip_hash uses only the first
-// three octets of an IPv4 address, which would send every 127.0.0.x client to the same replica.
-const BALANCE_DIRECTIVES: Readonly<Partial<Record<BalancerMode, string>>> = Object.freeze({
+/** Cookie that `sticky-route` routes by; the replica that creates a session sets it to its own id. */
+export const ROUTE_COOKIE_NAME = 'route';
+
+/** Session cookies whose values `cookie-hash` hashes, in the order they are joined into the key. */
+export const COOKIE_HASH_COOKIES = Object.freeze(['sid_memory', 'sid_redis', 'sid_cookie'] as const);
+
+// ip-hash is nginx's own ip_hash, which keys on the first three octets of an IPv4 address: every client of
+// one /24 (one NAT, one proxy) lands on the same replica, and clients need addresses in different /24
+// networks to spread. cookie-hash joins the session cookies with `|`, so a request without any of them
+// has the key `||`, and every cookieless request (every first login) goes to one and the same replica.
+// sticky-route picks its upstream through the map of the route cookie; its default upstream, used when
+// the cookie is missing or unknown, is plain round-robin.
+const BALANCE_DIRECTIVES: Readonly<Record<BalancerMode, string>> = Object.freeze({
   'round-robin': "# round-robin is nginx's default method and needs no directive.",
-  'ip-hash': 'hash $remote_addr consistent;',
+  'ip-hash': 'ip_hash;',
+  'cookie-hash': `hash "${COOKIE_HASH_COOKIES.map((name) => `$cookie_${name}`).join('|')}" consistent;`,
+  'sticky-route': '# Without a known route cookie, round-robin: the default method.',
 });
 
+/** Variable that the sticky-route map sets to the upstream named after the route cookie's replica. */
+const STICKY_ROUTE_VARIABLE = '$authlab_route_upstream';
+
 const UPSTREAM_ADDRESS = /^[A-Za-z0-9._-]+:[0-9]{1,5}$/;
+const REPLICA_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const LISTEN_HOST = /^[0-9.]+$|^localhost$/;
 const PATH_VALUE = /^\/[^\s;{}'"$#]*$/;
 const DIRECTIVE_ARGUMENTS = /^[A-Za-z0-9._:=/-]+( [A-Za-z0-9._:=/-]+)*$/;
@@ -131,14 +168,22 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
   const template = options.template ?? readFileSync(NGINX_TEMPLATE_PATH, 'utf8');
 
   const replicaServers: TemplateScope[] = settings.replicaServers.map((address) => ({ address }));
-  const listeners: TemplateScope[] = settings.listeners.map((listener) => ({
-    mode: listener.mode,
-    port: listener.port,
-    listen: formatListen(listener),
-    upstream_suffix: listener.mode.replaceAll('-', '_'),
-    balance_directive: BALANCE_DIRECTIVES[listener.mode]!,
-    replica_servers: replicaServers,
-  }));
+  const routeUpstreams = buildRouteUpstreams(settings);
+  const hasStickyRoute = settings.listeners.some((listener) => listener.mode === 'sticky-route');
+  const listeners: TemplateScope[] = settings.listeners.map((listener) => {
+    const upstreamSuffix = listener.mode.replaceAll('-', '_');
+    const isStickyRoute = listener.mode === 'sticky-route';
+    return {
+      mode: listener.mode,
+      port: listener.port,
+      listen: formatListen(listener),
+      upstream_suffix: upstreamSuffix,
+      balance_directive: BALANCE_DIRECTIVES[listener.mode],
+      replica_servers: replicaServers,
+      route_upstreams: isStickyRoute ? routeUpstreams : [],
+      proxy_target: isStickyRoute ? STICKY_ROUTE_VARIABLE : `authlab_replicas_${upstreamSuffix}`,
+    };
+  });
 
   return renderTemplate(template, {
     target: settings.target,
@@ -159,8 +204,29 @@ export function renderNginxConfig(options: NginxConfigOptions): string {
     fail_timeout: `${NGINX_TIMING.failTimeoutSeconds}s`,
     retry_after_seconds: NGINX_TIMING.failTimeoutSeconds,
     listeners,
+    route_cookie: ROUTE_COOKIE_NAME,
+    route_variable: STICKY_ROUTE_VARIABLE,
+    route_map: hasStickyRoute
+      ? routeUpstreams.map((upstream) => ({ replica_id: upstream.replica_id, upstream: upstream.name }))
+      : [],
+    sticky_route_default: hasStickyRoute ? 'authlab_replicas_sticky_route' : undefined,
     dashboard: settings.dashboard === undefined ? [] : [buildDashboardScope(settings)],
   });
+}
+
+/**
+ * Builds one upstream per replica for `sticky-route`: the replica the route cookie names, with every other
+ * replica as a `backup`. nginx sends a request to the backups only while the named replica is down
+ * (failed within fail_timeout or refusing connections), so a stopped replica's clients fall back to the
+ * others and return to it once it is back.
+ */
+function buildRouteUpstreams(settings: ResolvedSettings): TemplateScope[] {
+  return settings.replicaIds.map((replicaId, index) => ({
+    replica_id: replicaId,
+    name: `authlab_route_${replicaId.replaceAll('-', '_')}`,
+    primary: settings.replicaServers[index]!,
+    backups: settings.replicaServers.filter((_, other) => other !== index).map((address) => ({ address })),
+  }));
 }
 
 function formatListen(listener: { readonly host?: string | undefined; readonly port: number }): string {
@@ -188,6 +254,7 @@ interface ResolvedSettings {
   target: NginxTarget;
   listeners: readonly BalancerListener[];
   replicaServers: readonly string[];
+  replicaIds: readonly string[];
   authServer: string;
   pidPath: string;
   tempDir: string;
@@ -219,6 +286,7 @@ function resolveSettings(options: NginxConfigOptions): ResolvedSettings {
     target: options.target,
     listeners: options.listeners ?? defaults.listeners,
     replicaServers: options.replicaServers,
+    replicaIds: options.replicaIds ?? options.replicaServers.map((_, index) => `api-${index + 1}`),
     authServer: options.authServer,
     pidPath,
     tempDir,
@@ -244,6 +312,22 @@ function checkSettings(settings: ResolvedSettings): void {
   for (const address of [...settings.replicaServers, settings.authServer]) {
     if (!UPSTREAM_ADDRESS.test(address)) {
       throw new TypeError(`upstream address must be host:port or name:port, got ${JSON.stringify(address)}`);
+    }
+  }
+
+  if (settings.replicaIds.length !== settings.replicaServers.length) {
+    throw new TypeError(
+      `replicaIds must name each of the ${settings.replicaServers.length} replicaServers once, got ${settings.replicaIds.length} ids`,
+    );
+  }
+  if (new Set(settings.replicaIds).size !== settings.replicaIds.length) {
+    throw new TypeError(`replicaIds must be unique, got ${settings.replicaIds.join(', ')}`);
+  }
+  for (const replicaId of settings.replicaIds) {
+    if (!REPLICA_ID.test(replicaId)) {
+      throw new TypeError(
+        `a replica id must be lowercase letters, digits and dashes, like api-1, got ${JSON.stringify(replicaId)}`,
+      );
     }
   }
 
@@ -308,11 +392,9 @@ function checkSettings(settings: ResolvedSettings): void {
 }
 
 function checkListener(listener: BalancerListener): void {
-  if (BALANCE_DIRECTIVES[listener.mode] === undefined) {
-    // TODO: cookie-hash and sticky-route need a cookie that nginx hashes or sets; the template does not
-    // define one yet, so those listeners cannot be rendered.
+  if (!Object.hasOwn(BALANCE_DIRECTIVES, listener.mode)) {
     throw new TypeError(
-      `balancer mode ${JSON.stringify(listener.mode)} is not supported yet; supported: ${Object.keys(BALANCE_DIRECTIVES).join(', ')}`,
+      `balancer mode must be one of ${BALANCER_MODES.join(', ')}, got ${JSON.stringify(listener.mode)}`,
     );
   }
   if (!Number.isInteger(listener.port) || listener.port < 1 || listener.port > 65_535) {

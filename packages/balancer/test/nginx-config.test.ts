@@ -4,7 +4,12 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type NginxConfigOptions, renderNginxConfig } from '../src/index.js';
+import {
+  type BalancerListener,
+  type BalancerMode,
+  type NginxConfigOptions,
+  renderNginxConfig,
+} from '../src/index.js';
 
 const NGINX = [
   '/usr/sbin/nginx',
@@ -22,6 +27,13 @@ const LOCAL_OPTIONS: NginxConfigOptions = {
   proxyBind: '127.0.0.1',
   workerUser: RUNS_AS_ROOT ? 'nobody nogroup' : undefined,
 };
+
+const ALL_LISTENERS: readonly BalancerListener[] = [
+  { mode: 'round-robin', host: '127.0.0.1', port: 8080 },
+  { mode: 'ip-hash', host: '127.0.0.1', port: 8081 },
+  { mode: 'cookie-hash', host: '127.0.0.1', port: 8082 },
+  { mode: 'sticky-route', host: '127.0.0.1', port: 8083 },
+];
 
 /** Runs `nginx -t` on `config` inside `dir`; returns nginx's exit status and output. */
 async function testNginxConfig(
@@ -76,21 +88,55 @@ describe('renderNginxConfig', () => {
     expect(result.status).toBe(0);
   });
 
-  it.skipIf(NGINX === undefined)('passes nginx -t with two balancer modes', async () => {
-    const config = renderNginxConfig({
-      ...LOCAL_OPTIONS,
-      runDir: dir,
-      listeners: [
-        { mode: 'round-robin', host: '127.0.0.1', port: 8080 },
-        { mode: 'ip-hash', host: '127.0.0.1', port: 8081 },
-      ],
-    });
+  it.skipIf(NGINX === undefined)('passes nginx -t with every balancer mode', async () => {
+    const config = renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir, listeners: ALL_LISTENERS });
     const result = await testNginxConfig(dir, config);
 
-    expect(config).toContain('upstream authlab_replicas_ip_hash {');
-    expect(config).toContain('hash $remote_addr consistent;');
     expect(result.output).toContain('test is successful');
     expect(result.status).toBe(0);
+  });
+
+  it('hashes the first three octets in ip-hash mode', () => {
+    const config = renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir, listeners: ALL_LISTENERS });
+
+    expect(config).toContain('upstream authlab_replicas_ip_hash {\n        ip_hash;');
+  });
+
+  it('hashes the session cookies in cookie-hash mode', () => {
+    const config = renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir, listeners: ALL_LISTENERS });
+
+    expect(config).toContain(
+      'upstream authlab_replicas_cookie_hash {\n        hash "$cookie_sid_memory|$cookie_sid_redis|$cookie_sid_cookie" consistent;',
+    );
+  });
+
+  it('routes sticky-route by the route cookie with backups', () => {
+    const config = renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir, listeners: ALL_LISTENERS });
+
+    expect(config).toContain('map $cookie_route $authlab_route_upstream {');
+    expect(config).toContain('default authlab_replicas_sticky_route;');
+    expect(config).toContain('api-2 authlab_route_api_2;');
+    expect(config).toMatch(
+      /upstream authlab_route_api_2 \{\n\s+server 127\.0\.11\.2:3000 max_fails=1 fail_timeout=5s;\n\s+server 127\.0\.11\.1:3000 max_fails=1 fail_timeout=5s backup;\n\s+server 127\.0\.11\.3:3000 max_fails=1 fail_timeout=5s backup;/,
+    );
+    expect(config).toContain('proxy_pass http://$authlab_route_upstream;');
+    expect(config).toContain('proxy_pass http://authlab_replicas_round_robin;');
+  });
+
+  it('leaves the route map out without a sticky-route listener', () => {
+    const config = renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir });
+
+    expect(config).not.toContain('$cookie_route');
+    expect(config).not.toContain('authlab_route_api_1');
+  });
+
+  it('rejects replica ids that do not match the servers', () => {
+    expect(() => renderNginxConfig({ ...LOCAL_OPTIONS, replicaIds: ['api-1'] })).toThrow(
+      'replicaIds must name each of the 3 replicaServers once, got 1 ids',
+    );
+    expect(() => renderNginxConfig({ ...LOCAL_OPTIONS, replicaIds: ['api-1', 'api 2', 'api-3'] })).toThrow(
+      'a replica id must be lowercase letters, digits and dashes, like api-1, got "api 2"',
+    );
   });
 
   it.skipIf(NGINX === undefined)('passes nginx -t for the compose target', async () => {
@@ -201,9 +247,14 @@ describe('renderNginxConfig', () => {
     ).toThrow('each listener needs its own mode and port, got ip-hash on 8080 twice');
   });
 
-  it('rejects a balancer mode the template cannot render yet', () => {
+  it('rejects an unknown balancer mode', () => {
     expect(() =>
-      renderNginxConfig({ ...LOCAL_OPTIONS, listeners: [{ mode: 'sticky-route', port: 8083 }] }),
-    ).toThrow('balancer mode "sticky-route" is not supported yet; supported: round-robin, ip-hash');
+      renderNginxConfig({
+        ...LOCAL_OPTIONS,
+        listeners: [{ mode: 'least-conn' as BalancerMode, port: 8083 }],
+      }),
+    ).toThrow(
+      'balancer mode must be one of round-robin, ip-hash, cookie-hash, sticky-route, got "least-conn"',
+    );
   });
 });

@@ -1,3 +1,5 @@
+import type { BalancerMode } from '@authlab/balancer';
+
 /** How a cluster runs: processes on loopback, or containers of docker compose. */
 export type ClusterMode = 'local' | 'compose';
 
@@ -11,6 +13,11 @@ export interface ReplicaEndpoint {
 export interface ClusterUrls {
   /** The `round-robin` listener of nginx, for example `http://127.0.0.1:8080`. */
   readonly balancer: string;
+  /**
+   * Every listener of nginx by balancer mode, for example `ip-hash: http://127.0.0.1:8081`. A cluster that
+   * lists none serves `round-robin` only, on `balancer`.
+   */
+  readonly balancers?: Readonly<Partial<Record<BalancerMode, string>>>;
   /** The auth service itself, bypassing nginx. */
   readonly auth: string;
   readonly replicas: readonly ReplicaEndpoint[];
@@ -35,6 +42,12 @@ export interface ClusterDriver {
   startRedis(): Promise<void>;
   stopAuth(): Promise<void>;
   startAuth(): Promise<void>;
+  /**
+   * Restarts one replica with secrets of its own (`mismatched`: a JWT secret and a session secret that no
+   * other part shares) or with the cluster's shared secrets again (`shared`). Absent where the cluster
+   * cannot change one replica's secrets.
+   */
+  restartReplicaWithSecrets?(id: string, secrets: 'shared' | 'mismatched'): Promise<void>;
 }
 
 /** A running cluster, whatever started it. Tests and the CLI depend on this interface only. */
@@ -43,6 +56,8 @@ export interface ClusterHandle {
   readonly urls: ClusterUrls;
   readonly replicaIds: readonly string[];
   readonly driver: ClusterDriver;
+  /** Whether Redis keeps its data on disk, so that a restart keeps the sessions. Unknown when absent. */
+  readonly redisPersistent?: boolean;
   /**
    * Returns the lines `source` (`nginx`, `redis`, `auth`, `api-1` ...) has printed since the cluster started,
    * oldest first, up to the most recent 5,000.

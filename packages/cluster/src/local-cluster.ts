@@ -4,7 +4,12 @@ import { access, chmod, cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { renderNginxConfig } from '@authlab/balancer';
+import {
+  BALANCER_MODES,
+  type BalancerMode,
+  DEFAULT_BALANCER_PORTS,
+  renderNginxConfig,
+} from '@authlab/balancer';
 import { type ClusterBinaries, findClusterBinaries } from './binaries.js';
 import type { ClusterDriver, ClusterHandle, ClusterUrls } from './cluster-handle.js';
 import { probeHttpStatus } from './http-probe.js';
@@ -21,6 +26,16 @@ export interface LocalClusterOptions {
   readonly balancerHost?: string;
   /** Port of the balancer's `round-robin` listener. Default 8080. */
   readonly balancerPort?: number;
+  /**
+   * Ports of the other balancer modes' listeners, on the balancer's address. Defaults: `ip-hash` 8081,
+   * `cookie-hash` 8082, `sticky-route` 8083 (free ports with `freePorts`). `round-robin` takes `balancerPort`.
+   */
+  readonly balancerPorts?: Readonly<Partial<Record<Exclude<BalancerMode, 'round-robin'>, number>>>;
+  /**
+   * Runs Redis with an append-only file that survives its restarts, so a Redis outage loses no sessions.
+   * Default false: Redis keeps nothing on disk and a restart loses every session it stored.
+   */
+  readonly redisPersistent?: boolean;
   /**
    * First two octets of the loopback addresses of the parts: auth on `<block>.10.1`, replica N on
    * `<block>.11.N`, Redis on `<block>.12.1`. Default `127.0`.
@@ -93,6 +108,8 @@ interface Endpoint {
 
 interface Topology {
   readonly balancer: Endpoint;
+  /** Every listener of the balancer by mode; `round-robin` is `balancer`. */
+  readonly balancers: Readonly<Record<BalancerMode, Endpoint>>;
   readonly auth: Endpoint;
   readonly redis: Endpoint;
   readonly dashboard: Endpoint | undefined;
@@ -101,6 +118,7 @@ interface Topology {
 
 interface Settings {
   readonly replicaCount: number;
+  readonly redisPersistent: boolean;
   readonly onLogLine: ((record: LogRecord) => void) | undefined;
   readonly readyTimeoutMs: number;
   readonly stopGraceMs: number;
@@ -147,6 +165,7 @@ function resolveSettings(options: LocalClusterOptions): Settings {
 
   return {
     replicaCount,
+    redisPersistent: options.redisPersistent ?? false,
     onLogLine: options.onLogLine,
     readyTimeoutMs: options.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs,
     stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,
@@ -176,11 +195,22 @@ async function planTopology(options: LocalClusterOptions, replicaCount: number):
   const balancerHost = options.balancerHost ?? DEFAULTS.balancerHost;
   const pickPort = async (host: string, fixed: number) => (options.freePorts ? findFreePort(host) : fixed);
 
+  const balancer: Endpoint = {
+    host: balancerHost,
+    port: options.balancerPort ?? (await pickPort(balancerHost, DEFAULTS.balancerPort)),
+  };
+  const balancers = { 'round-robin': balancer } as Record<BalancerMode, Endpoint>;
+  for (const mode of BALANCER_MODES) {
+    if (mode !== 'round-robin') {
+      const port =
+        options.balancerPorts?.[mode] ?? (await pickPort(balancerHost, DEFAULT_BALANCER_PORTS[mode]));
+      balancers[mode] = { host: balancerHost, port };
+    }
+  }
+
   const topology: Topology = {
-    balancer: {
-      host: balancerHost,
-      port: options.balancerPort ?? (await pickPort(balancerHost, DEFAULTS.balancerPort)),
-    },
+    balancer,
+    balancers,
     auth: {
       host: `${block}.10.1`,
       port: options.ports?.auth ?? (await pickPort(`${block}.10.1`, DEFAULTS.authPort)),
@@ -209,7 +239,7 @@ async function planTopology(options: LocalClusterOptions, replicaCount: number):
   };
 
   const parts: [string, Endpoint][] = [
-    ['the balancer', topology.balancer],
+    ...BALANCER_MODES.map((mode): [string, Endpoint] => [`the balancer's ${mode} listener`, balancers[mode]]),
     ['the auth service', topology.auth],
     ['Redis', topology.redis],
     ...(topology.dashboard ? [['the dashboard', topology.dashboard] as [string, Endpoint]] : []),
@@ -225,6 +255,13 @@ async function planTopology(options: LocalClusterOptions, replicaCount: number):
   return topology;
 }
 
+/** Files of the secrets a replica reads: the JWT secret, the session secret and the cookie-session key. */
+interface SecretPaths {
+  readonly jwt: string;
+  readonly session: string;
+  readonly cookieSession: string;
+}
+
 /** The processes of one local cluster and the operations on them. */
 class LocalCluster {
   private redis: RedisServer | undefined;
@@ -232,12 +269,15 @@ class LocalCluster {
   private readonly replicas = new Map<string, ManagedProcess | undefined>();
   private nginx: NginxServer | undefined;
   private redisGeneration = 0;
+  /** Replicas restarted with secrets of their own by the secret-mismatch drill. */
+  private readonly mismatchedReplicas = new Set<string>();
   private dashboardServed = false;
   private stopping: Promise<void> | undefined;
   private readonly expectedExits = new Set<ManagedProcess>();
   private readonly logLines = new Map<string, string[]>();
   private readonly sourceWidth: number;
-  private readonly secretPaths: { readonly jwt: string; readonly session: string };
+  private readonly secretPaths: SecretPaths;
+  private readonly mismatchedSecretPaths: SecretPaths;
   // Runs when the parent exits without stop(), for example on a forced exit: the managed processes are
   // killed by their own hook, Redis and the temporary folder here.
   private readonly cleanUpOnExit = () => {
@@ -256,6 +296,12 @@ class LocalCluster {
     this.secretPaths = {
       jwt: join(dir, 'secrets', 'jwt-secret'),
       session: join(dir, 'secrets', 'session-secret'),
+      cookieSession: join(dir, 'secrets', 'cookie-session-key'),
+    };
+    this.mismatchedSecretPaths = {
+      jwt: join(dir, 'secrets', 'mismatched-jwt-secret'),
+      session: join(dir, 'secrets', 'mismatched-session-secret'),
+      cookieSession: join(dir, 'secrets', 'mismatched-cookie-session-key'),
     };
     for (const replica of topology.replicas) {
       this.replicas.set(replica.id, undefined);
@@ -283,6 +329,14 @@ class LocalCluster {
     const { balancer, auth, redis, replicas } = this.topology;
     const urls: ClusterUrls = {
       balancer: `http://${balancer.host}:${balancer.port}`,
+      balancers: Object.freeze(
+        Object.fromEntries(
+          BALANCER_MODES.map((mode) => {
+            const endpoint = this.topology.balancers[mode];
+            return [mode, `http://${endpoint.host}:${endpoint.port}`];
+          }),
+        ),
+      ),
       auth: `http://${auth.host}:${auth.port}`,
       replicas: replicas.map((replica) => ({
         id: replica.id,
@@ -305,6 +359,20 @@ class LocalCluster {
       startRedis: () => this.whileRunning(() => this.startRedis()),
       stopAuth: () => this.whileRunning(() => this.stopAuth()),
       startAuth: () => this.whileRunning(() => this.startAuth()),
+      restartReplicaWithSecrets: (id, secrets) =>
+        this.whileRunning(async () => {
+          this.checkReplicaId(id);
+          if (secrets !== 'shared' && secrets !== 'mismatched') {
+            throw new TypeError(`secrets must be "shared" or "mismatched", got ${JSON.stringify(secrets)}`);
+          }
+          await this.stopReplica(id);
+          if (secrets === 'mismatched') {
+            this.mismatchedReplicas.add(id);
+          } else {
+            this.mismatchedReplicas.delete(id);
+          }
+          await this.startReplica(id);
+        }),
     };
 
     return Object.freeze({
@@ -312,6 +380,7 @@ class LocalCluster {
       urls: Object.freeze(urls),
       replicaIds: Object.freeze(replicas.map((replica) => replica.id)),
       driver: Object.freeze(driver),
+      redisPersistent: this.settings.redisPersistent,
       readLogLines: async (source: string) => [...(this.logLines.get(source) ?? [])],
       stop: () => this.stop(),
     });
@@ -338,18 +407,31 @@ class LocalCluster {
     // A fresh random secret per run, shared by every service of the cluster and written for its owner only.
     await writeFile(this.secretPaths.jwt, randomBytes(48).toString('base64url'), { mode: 0o600 });
     await writeFile(this.secretPaths.session, randomBytes(48).toString('base64url'), { mode: 0o600 });
+    // cookie-session encrypts with a 32-byte key, written as base64.
+    await writeFile(this.secretPaths.cookieSession, randomBytes(32).toString('base64'), { mode: 0o600 });
+    // Secrets that no other part shares, for a replica restarted by the secret-mismatch drill.
+    await writeFile(this.mismatchedSecretPaths.jwt, randomBytes(48).toString('base64url'), { mode: 0o600 });
+    await writeFile(this.mismatchedSecretPaths.session, randomBytes(48).toString('base64url'), {
+      mode: 0o600,
+    });
+    await writeFile(this.mismatchedSecretPaths.cookieSession, randomBytes(32).toString('base64'), {
+      mode: 0o600,
+    });
   }
 
   private async startRedis(): Promise<void> {
     if (this.redis) {
       return;
     }
+    // A persistent Redis reuses one folder, so its append-only file survives the restart; otherwise each
+    // start gets an empty folder of its own.
     this.redisGeneration += 1;
-    const dir = join(this.dir, `redis-${this.redisGeneration}`);
-    await mkdir(dir, { mode: 0o700 });
+    const dir = join(this.dir, this.settings.redisPersistent ? 'redis' : `redis-${this.redisGeneration}`);
+    await mkdir(dir, { mode: 0o700, recursive: true });
     this.redis = await startRedisServer({
       ...this.topology.redis,
       dir,
+      persistent: this.settings.redisPersistent,
       binary: this.binaries.redisServer,
       onLine: (line) => this.record('redis', line),
       readyTimeoutMs: this.settings.readyTimeoutMs,
@@ -371,6 +453,7 @@ class LocalCluster {
       AUTH_HOST: host,
       AUTH_PORT: String(port),
       AUTH_JWT_SECRET_FILE: this.secretPaths.jwt,
+      AUTH_REDIS_URL: `redis://${this.topology.redis.host}:${this.topology.redis.port}`,
       AUTH_TRUST_PROXY: PROXY_ADDRESS,
       LOG_LEVEL: this.settings.logLevel,
     });
@@ -388,12 +471,14 @@ class LocalCluster {
       return;
     }
     const replica = this.topology.replicas.find((candidate) => candidate.id === id)!;
+    const secrets = this.mismatchedReplicas.has(id) ? this.mismatchedSecretPaths : this.secretPaths;
     const child = this.startService(id, this.settings.entryPoints.api, {
       REPLICA_ID: id,
       API_HOST: replica.host,
       API_PORT: String(replica.port),
-      API_JWT_SECRET_FILE: this.secretPaths.jwt,
-      API_SESSION_SECRET_FILE: this.secretPaths.session,
+      API_JWT_SECRET_FILE: secrets.jwt,
+      API_SESSION_SECRET_FILE: secrets.session,
+      API_COOKIE_SESSION_KEYS_FILE: secrets.cookieSession,
       API_REDIS_URL: `redis://${this.topology.redis.host}:${this.topology.redis.port}`,
       API_TRUST_PROXY: PROXY_ADDRESS,
       LOG_LEVEL: this.settings.logLevel,
@@ -418,8 +503,9 @@ class LocalCluster {
     const configText = renderNginxConfig({
       target: 'local',
       runDir,
-      listeners: [{ mode: 'round-robin', host: balancer.host, port: balancer.port }],
+      listeners: BALANCER_MODES.map((mode) => ({ mode, ...this.topology.balancers[mode] })),
       replicaServers: replicas.map((replica) => `${replica.host}:${replica.port}`),
+      replicaIds: replicas.map((replica) => replica.id),
       authServer: `${auth.host}:${auth.port}`,
       proxyBind: PROXY_ADDRESS,
       // nginx started by root runs its workers as user and group `nobody` by default, and Debian has no

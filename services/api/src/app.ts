@@ -13,6 +13,7 @@ import fastify, {
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from './config.js';
 import { replicaHeadersPlugin } from './plugins/replica-headers.js';
+import { routeCookiePlugin } from './plugins/route-cookie.js';
 import { sessionStrategyPlugin } from './plugins/session-strategy.js';
 import { healthRoutes } from './routes/health.js';
 import { jwtRoutes } from './routes/jwt.js';
@@ -99,6 +100,7 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
   }
 
   app.register(replicaHeadersPlugin, { replicaId: config.replicaId });
+  app.register(routeCookiePlugin, { replicaId: config.replicaId });
   app.register(httpErrorsPlugin);
   app.register(fastifyCookie);
 
