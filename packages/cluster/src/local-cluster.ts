@@ -457,7 +457,8 @@ class LocalCluster {
       AUTH_TRUST_PROXY: PROXY_ADDRESS,
       LOG_LEVEL: this.settings.logLevel,
     });
-    await this.waitUntilReady(this.auth, `http://${host}:${port}/readyz`);
+    // /readyz also checks Redis, so an auth service started while Redis is stopped counts as ready once alive.
+    await this.waitUntilReady(this.auth, `http://${host}:${port}${this.redis ? '/readyz' : '/healthz'}`);
   }
 
   private async stopAuth(): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { corsPolicyPlugin } from '@authlab/cors-policy';
 import { handleFrameworkError, httpErrorsPlugin } from '@authlab/http-errors';
 import { buildUserDirectory, type UserDirectory } from '@authlab/users';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, {
   type FastifyError,
   type FastifyInstance,
@@ -10,11 +11,15 @@ import Fastify, {
   type FastifyRequest,
   type FastifyServerOptions,
 } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { AuthConfig } from './config.js';
 import { accessTokensPlugin } from './plugins/access-tokens.js';
 import { responseHeadersPlugin, SERVED_BY } from './plugins/response-headers.js';
+import { tokenStoresPlugin } from './plugins/token-stores.js';
 import { healthRoutes } from './routes/health.js';
 import { loginRoutes } from './routes/login.js';
+import { logoutRoutes } from './routes/logout.js';
+import { refreshRoutes } from './routes/refresh.js';
 
 export type { AuthConfig } from './config.js';
 export { authConfigSchema, loadConfig } from './config.js';
@@ -30,6 +35,8 @@ export interface BuildAppOptions {
   logger?: false | { stream: LogStream };
   /** Accounts that may sign in. The default is the published demo users. */
   userDirectory?: UserDirectory;
+  /** A Redis client the caller owns and closes. The app creates and closes its own from AUTH_REDIS_URL when absent. */
+  redis?: Redis;
 }
 
 /** Paths whose values pino replaces with "[redacted]" in every log line that contains them. */
@@ -41,6 +48,8 @@ const REDACTED_LOG_PATHS = [
   '*.password',
   'access_token',
   '*.access_token',
+  'refresh_token',
+  '*.refresh_token',
 ];
 
 function buildLoggerOptions(
@@ -76,8 +85,9 @@ function handleAuthFrameworkError(error: FastifyError, request: FastifyRequest, 
 }
 
 /**
- * Builds the auth service: `POST /auth/login`, `GET /healthz` and `GET /readyz`. The returned instance is
- * not listening; the caller starts it with `listen` or drives it with `inject`.
+ * Builds the auth service: `POST /auth/login`, `POST /auth/refresh`, `POST /auth/logout`, `GET /healthz`
+ * and `GET /readyz`. The returned instance is not listening; the caller starts it with `listen` or drives
+ * it with `inject`.
  */
 export function buildApp(config: AuthConfig, options: BuildAppOptions = {}): FastifyInstance {
   const app = Fastify({
@@ -102,9 +112,13 @@ export function buildApp(config: AuthConfig, options: BuildAppOptions = {}): Fas
   // CORS comes before every other hook, so a browser's preflight gets its 204 before anything can reject it.
   app.register(corsPolicyPlugin, { allowedOrigins: config.corsOrigins });
   app.register(responseHeadersPlugin);
+  app.register(fastifyCookie);
   app.register(accessTokensPlugin, { config });
-  app.register(healthRoutes);
+  app.register(tokenStoresPlugin, { config, ...(options.redis ? { redis: options.redis } : {}) });
+  app.register(healthRoutes, { config });
   app.register(loginRoutes, { config, userDirectory: options.userDirectory ?? buildUserDirectory() });
+  app.register(refreshRoutes, { config });
+  app.register(logoutRoutes, { config });
 
   return app;
 }

@@ -13,6 +13,8 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] a
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+export type CookieSecureMode = 'auto' | 'always' | 'never';
+
 /** Every environment variable the auth service reads. The README table and the env example list these names. */
 export const authConfigSchema = {
   AUTH_HOST: {
@@ -52,6 +54,90 @@ export const authConfigSchema = {
     unit: 'seconds',
     description: 'Lifetime of an access token, as a whole number of seconds (`exp` = `iat` + this value).',
   },
+  AUTH_REFRESH_TOKEN_TTL_SECONDS: {
+    kind: 'integer',
+    default: 86_400,
+    min: 60,
+    max: 2_592_000,
+    unit: 'seconds',
+    description:
+      'Lifetime of one refresh token, from 60 to 2592000. Each refresh replaces the token with a new one of this lifetime, capped by the family lifetime.',
+  },
+  AUTH_REFRESH_FAMILY_LIFETIME_SECONDS: {
+    kind: 'integer',
+    default: 604_800,
+    min: 1,
+    max: 31_536_000,
+    unit: 'seconds',
+    description:
+      'Absolute lifetime of a refresh token family, counted from the login that started it, from 1 to 31536000. After it, the user must sign in again however often they refreshed.',
+  },
+  AUTH_REFRESH_REUSE_GRACE_SECONDS: {
+    kind: 'integer',
+    default: 5,
+    min: 0,
+    max: 60,
+    unit: 'seconds',
+    description:
+      'Time after a refresh during which a second refresh with the same, now spent, token gets 409 REFRESH_TOKEN_CONFLICT and leaves the family alive, from 0 to 60. Later reuse revokes the whole family. 0 revokes on any reuse.',
+  },
+  AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: {
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 100,
+    description:
+      'Failed logins for one username within the window after which every login for it, even with the correct password, gets 429 LOGIN_THROTTLED until the window ends.',
+  },
+  AUTH_LOGIN_MAX_FAILURES_PER_CLIENT: {
+    kind: 'integer',
+    default: 20,
+    min: 1,
+    max: 10_000,
+    description:
+      'Failed logins from one client address, over all usernames, within the window after which that address gets 429 LOGIN_THROTTLED.',
+  },
+  AUTH_LOGIN_FAILURE_WINDOW_SECONDS: {
+    kind: 'integer',
+    default: 900,
+    min: 1,
+    max: 86_400,
+    unit: 'seconds',
+    description:
+      'Length of the login throttle window, counted from the first failure in it. Retry-After on a 429 is the time left in it.',
+  },
+  AUTH_COOKIE_SECURE: {
+    kind: 'enum',
+    values: ['auto', 'always', 'never'],
+    default: 'auto',
+    description:
+      'When the access_token and refresh_token cookies get the Secure attribute: auto (only for requests that arrived over https, as a trusted proxy reports in X-Forwarded-Proto), always or never.',
+  },
+  AUTH_REDIS_URL: {
+    kind: 'string',
+    default: 'redis://127.0.0.1:6379',
+    pattern: /^rediss?:\/\/\S+$/,
+    patternHint: 'a redis:// or rediss:// URL',
+    description:
+      'URL of the Redis server that stores refresh tokens, revoked access token ids and login throttle counters.',
+  },
+  AUTH_REDIS_COMMAND_TIMEOUT_MS: {
+    kind: 'integer',
+    default: 500,
+    min: 50,
+    max: 10_000,
+    unit: 'milliseconds',
+    description:
+      'Time after which a Redis command without a reply fails, from 50 to 10000. The request then gets 503 AUTH_STORE_UNAVAILABLE.',
+  },
+  AUTH_RETRY_AFTER_SECONDS: {
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 3600,
+    unit: 'seconds',
+    description: 'Value of the Retry-After header on 503 responses, from 1 to 3600.',
+  },
   AUTH_TRUST_PROXY: {
     kind: 'list',
     default: '',
@@ -84,6 +170,16 @@ export interface AuthConfig {
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly accessTokenTtlSeconds: number;
+  readonly refreshTokenTtlSeconds: number;
+  readonly refreshFamilyLifetimeSeconds: number;
+  readonly refreshReuseGraceSeconds: number;
+  readonly loginMaxFailuresPerAccount: number;
+  readonly loginMaxFailuresPerClient: number;
+  readonly loginFailureWindowSeconds: number;
+  readonly cookieSecure: CookieSecureMode;
+  readonly redisUrl: string;
+  readonly redisCommandTimeoutMs: number;
+  readonly retryAfterSeconds: number;
   /** Addresses and CIDR ranges passed to fastify's `trustProxy`. An empty list trusts no proxy. */
   readonly trustProxy: readonly string[];
   readonly bodyLimitBytes: number;
@@ -127,6 +223,16 @@ export function loadConfig(env: Environment = process.env): AuthConfig {
     jwtIssuer: values.AUTH_JWT_ISSUER,
     jwtAudience: values.AUTH_JWT_AUDIENCE,
     accessTokenTtlSeconds: values.AUTH_ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenTtlSeconds: values.AUTH_REFRESH_TOKEN_TTL_SECONDS,
+    refreshFamilyLifetimeSeconds: values.AUTH_REFRESH_FAMILY_LIFETIME_SECONDS,
+    refreshReuseGraceSeconds: values.AUTH_REFRESH_REUSE_GRACE_SECONDS,
+    loginMaxFailuresPerAccount: values.AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    loginMaxFailuresPerClient: values.AUTH_LOGIN_MAX_FAILURES_PER_CLIENT,
+    loginFailureWindowSeconds: values.AUTH_LOGIN_FAILURE_WINDOW_SECONDS,
+    cookieSecure: values.AUTH_COOKIE_SECURE as CookieSecureMode,
+    redisUrl: values.AUTH_REDIS_URL,
+    redisCommandTimeoutMs: values.AUTH_REDIS_COMMAND_TIMEOUT_MS,
+    retryAfterSeconds: values.AUTH_RETRY_AFTER_SECONDS,
     trustProxy: Object.freeze([...values.AUTH_TRUST_PROXY]),
     bodyLimitBytes: values.AUTH_BODY_LIMIT_BYTES,
     corsOrigins: Object.freeze([...values.AUTH_CORS_ORIGINS]),

@@ -1,8 +1,9 @@
+import type { RedisServer } from '@authlab/cluster';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { authErrors } from '../src/errors.js';
-import { buildTestConfig } from './test-config.js';
+import { buildTestConfig, startAuthTestRedis } from './test-config.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
@@ -33,21 +34,33 @@ function postLogin(app: FastifyInstance, payload: InjectOptions['payload'], cont
 describe('auth app', () => {
   let app: FastifyInstance;
 
+  let redis: RedisServer;
+
   beforeAll(async () => {
+    redis = await startAuthTestRedis();
     app = buildApp(buildTestConfig(), { logger: false });
     await app.ready();
   });
 
   afterAll(async () => {
     await app.close();
+    await redis?.stop();
   });
 
   describe('health', () => {
-    it.each(['/healthz', '/readyz'])('returns ok on %s', async (url) => {
-      const response = await app.inject({ method: 'GET', url });
+    it('returns ok on /healthz', async () => {
+      const response = await app.inject({ method: 'GET', url: '/healthz' });
 
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({ status: 'ok' });
+      expect(response.headers['x-served-by']).toBe('auth');
+    });
+
+    it('returns ok on /readyz with Redis up', async () => {
+      const response = await app.inject({ method: 'GET', url: '/readyz' });
+
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toEqual({ status: 'ok', checks: { redis: 'ok' } });
       expect(response.headers['x-served-by']).toBe('auth');
     });
   });

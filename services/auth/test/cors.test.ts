@@ -1,10 +1,11 @@
+import type { RedisServer } from '@authlab/cluster';
 import { ConfigError } from '@authlab/config';
 import { DEMO_CREDENTIALS } from '@authlab/users';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { buildTestConfig, TEST_JWT_SECRET } from './test-config.js';
+import { buildTestConfig, startAuthTestRedis, TEST_JWT_SECRET } from './test-config.js';
 
 const DASHBOARD = 'http://127.0.0.1:8088';
 const alice = DEMO_CREDENTIALS.find((user) => user.username === 'alice')!;
@@ -12,13 +13,17 @@ const alice = DEMO_CREDENTIALS.find((user) => user.username === 'alice')!;
 describe('auth service CORS', () => {
   let app: FastifyInstance;
 
+  let redis: RedisServer;
+
   beforeAll(async () => {
+    redis = await startAuthTestRedis();
     app = buildApp(buildTestConfig(), { logger: false });
     await app.ready();
   });
 
   afterAll(async () => {
     await app.close();
+    await redis?.stop();
   });
 
   it('answers the login preflight before any route', async () => {

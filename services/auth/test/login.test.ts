@@ -1,10 +1,11 @@
 import { createHmac } from 'node:crypto';
+import type { RedisServer } from '@authlab/cluster';
 import { DEMO_CREDENTIALS } from '@authlab/users';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { authErrors, LOGIN_CHALLENGE } from '../src/errors.js';
-import { buildTestConfig, TEST_JWT_SECRET } from './test-config.js';
+import { buildTestConfig, startAuthTestRedis, TEST_JWT_SECRET } from './test-config.js';
 
 const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -41,12 +42,30 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] ?? 0;
 }
 
+let redis: RedisServer;
+
+beforeAll(async () => {
+  redis = await startAuthTestRedis();
+});
+
+afterAll(async () => {
+  await redis.stop();
+});
+
+/** Throttle limits high enough that the failed logins of this file never reach them. */
+const UNTHROTTLED = {
+  AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT: '100',
+  AUTH_LOGIN_MAX_FAILURES_PER_CLIENT: '10000',
+};
+
 describe('POST /auth/login', () => {
   const ttlSeconds = 120;
   let app: FastifyInstance;
 
   beforeAll(async () => {
-    app = buildApp(buildTestConfig({ AUTH_ACCESS_TOKEN_TTL_SECONDS: String(ttlSeconds) }), { logger: false });
+    app = buildApp(buildTestConfig({ ...UNTHROTTLED, AUTH_ACCESS_TOKEN_TTL_SECONDS: String(ttlSeconds) }), {
+      logger: false,
+    });
     await app.ready();
   });
 
@@ -71,9 +90,17 @@ describe('POST /auth/login', () => {
     expect(response.headers['x-served-by']).toBe('auth');
 
     const body = response.json();
-    expect(Object.keys(body).sort()).toEqual(['access_token', 'expires_in', 'token_type']);
+    expect(Object.keys(body).sort()).toEqual([
+      'access_token',
+      'expires_in',
+      'refresh_expires_in',
+      'refresh_token',
+      'token_type',
+    ]);
     expect(body.token_type).toBe('Bearer');
     expect(body.expires_in).toBe(ttlSeconds);
+    expect(body.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(body.refresh_expires_in).toBe(86_400);
 
     const { header, claims, signatureValid } = decodeToken(body.access_token, TEST_JWT_SECRET);
     expect(signatureValid).toBe(true);
@@ -166,7 +193,7 @@ describe('POST /auth/login', () => {
 describe('login logs', () => {
   async function runWithCapturedLog(run: (app: FastifyInstance) => Promise<void>): Promise<string> {
     const lines: string[] = [];
-    const app = buildApp(buildTestConfig(), {
+    const app = buildApp(buildTestConfig(UNTHROTTLED), {
       logger: { stream: { write: (line: string) => lines.push(line) } },
     });
     await app.ready();

@@ -3,10 +3,17 @@ import type { UserDirectory } from '@authlab/users';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthConfig } from '../config.js';
 import { createAuthError, LOGIN_CHALLENGE } from '../errors.js';
+import { callStore } from '../plugins/token-stores.js';
+import type { TokenTransport } from '../token-cookies.js';
+import { sendTokens, tokenResponseSchema } from '../token-response.js';
 
 interface LoginBody {
   username: string;
   password: string;
+}
+
+interface LoginQuery {
+  transport?: TokenTransport;
 }
 
 const loginBodySchema = {
@@ -19,15 +26,12 @@ const loginBodySchema = {
   },
 } as const;
 
-const loginResponseSchema = {
-  200: {
-    type: 'object',
-    required: ['access_token', 'token_type', 'expires_in'],
-    properties: {
-      access_token: { type: 'string' },
-      token_type: { type: 'string', const: 'Bearer' },
-      expires_in: { type: 'integer' },
-    },
+/** `?transport=cookie` puts both tokens in HttpOnly cookies; the default `body` returns them as JSON. */
+const loginQuerySchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    transport: { type: 'string', enum: ['body', 'cookie'] },
   },
 } as const;
 
@@ -48,8 +52,10 @@ async function preventCaching(_request: FastifyRequest, reply: FastifyReply) {
 }
 
 /**
- * Registers `POST /auth/login`, which checks a username and password and returns a signed access token.
- * Every failure is the same 401 LOGIN_FAILED for the client, and the log records the reason.
+ * Registers `POST /auth/login`, which checks a username and password and returns an access token and a
+ * refresh token that starts a new family. The login throttle runs before the password check, so a
+ * throttled account gets 429 even with the correct password. Every wrong password is the same 401
+ * LOGIN_FAILED for the client, and the log records the reason.
  */
 export async function loginRoutes(
   app: FastifyInstance,
@@ -57,14 +63,30 @@ export async function loginRoutes(
 ) {
   const { config, userDirectory } = options;
 
-  app.post<{ Body: LoginBody }>(
+  app.post<{ Body: LoginBody; Querystring: LoginQuery }>(
     '/auth/login',
     {
-      schema: { body: loginBodySchema, response: loginResponseSchema },
+      schema: { body: loginBodySchema, querystring: loginQuerySchema, response: tokenResponseSchema },
       onRequest: preventCaching,
     },
     async function handleLogin(request, reply) {
       const { username, password } = request.body;
+
+      // request.ip is the socket address, or the X-Forwarded-For entry added by a proxy in AUTH_TRUST_PROXY.
+      const decision = await callStore(request, config, () => app.loginThrottle.begin(username, request.ip));
+      if (!decision.allowed) {
+        request.log.info(
+          {
+            scope: decision.scope,
+            usernameHash: hashUsername(username),
+            retryAfterSeconds: decision.retryAfterSeconds,
+          },
+          'login throttled',
+        );
+        throw createAuthError('LOGIN_THROTTLED', {
+          headers: { 'retry-after': String(decision.retryAfterSeconds) },
+        });
+      }
 
       const check = await userDirectory.checkCredentials(username, password);
       if (!check.ok) {
@@ -72,11 +94,16 @@ export async function loginRoutes(
         throw createAuthError('LOGIN_FAILED', { headers: { 'www-authenticate': LOGIN_CHALLENGE } });
       }
 
+      await callStore(request, config, () => app.loginThrottle.succeed(decision.attempt));
+      const refreshToken = await callStore(request, config, () => app.refreshTokens.issue(check.username));
       const { token, jti } = app.issueAccessToken(check.username);
-      request.log.info({ sub: check.username, jti }, 'token issued');
+      request.log.info({ sub: check.username, jti, family: refreshToken.family }, 'token issued');
 
-      reply.header('cache-control', 'no-store');
-      return { access_token: token, token_type: 'Bearer', expires_in: config.accessTokenTtlSeconds };
+      return sendTokens(request, reply, config, {
+        accessToken: token,
+        refreshToken,
+        transport: request.query.transport ?? 'body',
+      });
     },
   );
 }
