@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { corsPolicyPlugin } from '@authlab/cors-policy';
 import { handleFrameworkError, httpErrorsPlugin } from '@authlab/http-errors';
 import { createRedisClient, RedisSessionStore, waitForRedisReady } from '@authlab/session-store';
 import { buildUserDirectory, type UserDirectory } from '@authlab/users';
@@ -102,6 +103,9 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
   app.register(replicaHeadersPlugin, { replicaId: config.replicaId });
   app.register(routeCookiePlugin, { replicaId: config.replicaId });
   app.register(httpErrorsPlugin);
+  // CORS comes before every other hook, so a browser's preflight gets its 204 before a session or token
+  // check can reject it.
+  app.register(corsPolicyPlugin, { allowedOrigins: config.corsOrigins });
   app.register(fastifyCookie);
 
   app.register(healthRoutes, { config, redis });

@@ -7,6 +7,7 @@ import {
   type Environment,
   readConfig,
 } from '@authlab/config';
+import { buildCorsOriginsSpec, checkCorsOriginsVariable } from '@authlab/cors-policy';
 
 /** Every environment variable a replica reads. The README and deploy/env/api.env.example list the same. */
 export const apiConfigSchema = {
@@ -118,6 +119,7 @@ export const apiConfigSchema = {
     unit: 'bytes',
     description: 'Maximum request body size, from 1024 to 1048576. Larger bodies get 413 BODY_TOO_LARGE.',
   },
+  API_CORS_ORIGINS: buildCorsOriginsSpec(),
   LOG_LEVEL: {
     kind: 'enum',
     values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
@@ -147,6 +149,8 @@ export interface ApiConfig {
   readonly retryAfterSeconds: number;
   readonly trustProxy: readonly string[];
   readonly bodyLimitBytes: number;
+  /** Origins whose pages may call the replica with credentials. Each gets exact-match CORS headers. */
+  readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
 }
 
@@ -166,6 +170,8 @@ export function loadConfig(env: Environment): ApiConfig {
     }
     problems.push(...error.problems);
   }
+
+  problems.push(...checkCorsOriginsVariable(env, 'API_CORS_ORIGINS'));
 
   // The schema's item pattern admits any string of address characters, so node:net checks each address.
   const badProxies = splitList(env.API_TRUST_PROXY).filter((entry) => !isProxyAddress(entry));
@@ -196,6 +202,7 @@ export function loadConfig(env: Environment): ApiConfig {
     retryAfterSeconds: values.API_RETRY_AFTER_SECONDS,
     trustProxy: Object.freeze([...values.API_TRUST_PROXY]),
     bodyLimitBytes: values.API_BODY_LIMIT_BYTES,
+    corsOrigins: Object.freeze([...values.API_CORS_ORIGINS]),
     logLevel: values.LOG_LEVEL as LogLevel,
   });
 }

@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       retryAfterSeconds: 5,
       trustProxy: [],
       bodyLimitBytes: 16_384,
+      corsOrigins: ['http://127.0.0.1:8088', 'http://localhost:8088'],
       logLevel: 'info',
     });
   });
@@ -69,6 +70,7 @@ describe('loadConfig', () => {
       API_RETRY_AFTER_SECONDS: '9',
       API_TRUST_PROXY: '127.0.0.1, 10.0.0.0/8, ::1',
       API_BODY_LIMIT_BYTES: '2048',
+      API_CORS_ORIGINS: 'http://127.0.0.1:9000, https://lab.example',
       LOG_LEVEL: 'warn',
     });
 
@@ -85,6 +87,7 @@ describe('loadConfig', () => {
       retryAfterSeconds: 9,
       trustProxy: ['127.0.0.1', '10.0.0.0/8', '::1'],
       bodyLimitBytes: 2048,
+      corsOrigins: ['http://127.0.0.1:9000', 'https://lab.example'],
       logLevel: 'warn',
     });
   });
