@@ -69,11 +69,6 @@ function placeRow(frame: Frame, index: number): { labelX: number; labelY: number
   return { labelX: 0, labelY: top + BAR_HEIGHT / 2 + 5, barY: top };
 }
 
-/** Row label shared by the charts: the strategy and the balancer mode. */
-export function labelRow(row: CompareRow): string {
-  return `${row.strategy} · ${row.balancerMode}`;
-}
-
 /** Words the outcome chart writes in segment titles, in the page's language. */
 export interface OutcomeWords {
   readonly accepted: string;
@@ -94,11 +89,11 @@ export function layoutOutcomeChart(
 
   const layoutRows = rows.map((row, index) => {
     const place = placeRow(frame, index);
-    const total = Math.max(1, row.accepted + row.rejected + row.failed);
+    const total = Math.max(1, row.accepted + row.rejected + row.errors);
     const parts = [
       { className: 'outcome-accepted', value: row.accepted, word: words.accepted, mark: '✓' },
       { className: 'outcome-rejected', value: row.rejected, word: words.rejected, mark: '✕' },
-      { className: 'outcome-failed', value: row.failed, word: words.failed, mark: '!' },
+      { className: 'outcome-failed', value: row.errors, word: words.failed, mark: '!' },
     ];
 
     let x = frame.barX;
@@ -115,17 +110,17 @@ export function layoutOutcomeChart(
         height: BAR_HEIGHT,
         className: part.className,
         inlineText: segmentWidth >= MIN_INLINE_TEXT_WIDTH ? `${part.mark}${part.value}` : '',
-        title: `${labelRow(row)}: ${part.word} ${part.value} / ${total}`,
+        title: `${row.label}: ${part.word} ${part.value} / ${total}`,
       });
       x += segmentWidth;
     }
 
     return {
-      label: labelRow(row),
+      label: row.label,
       labelX: place.labelX,
       labelY: place.labelY,
       segments,
-      summary: `✓${row.accepted} ✕${row.rejected} !${row.failed}`,
+      summary: `✓${row.accepted} ✕${row.rejected} !${row.errors}`,
       summaryX: frame.barX + frame.barWidth + 8,
       summaryY: place.barY + BAR_HEIGHT / 2 + 5,
     };
@@ -165,13 +160,13 @@ export function layoutReplicaChart(
         height: BAR_HEIGHT,
         className: color === null ? 'replica-unknown' : `replica-${color}`,
         inlineText: segmentWidth >= MIN_INLINE_TEXT_WIDTH ? labelOf(replica) : '',
-        title: `${labelRow(row)}: ${replica} ${count} / ${total}`,
+        title: `${row.label}: ${replica} ${count} / ${total}`,
       });
       x += segmentWidth;
     }
 
     return {
-      label: labelRow(row),
+      label: row.label,
       labelX: place.labelX,
       labelY: place.labelY,
       segments,
@@ -197,16 +192,16 @@ export function layoutLatencyChart(rows: readonly CompareRow[], width: number): 
     const place = placeRow(frame, index);
     const segments: BarSegment[] = [];
     if (row.latencyMs) {
-      const p50Width = Math.max(1, (row.latencyMs.p50 / maxMs) * frame.barWidth);
+      const medianWidth = Math.max(1, (row.latencyMs.median / maxMs) * frame.barWidth);
       const p95Width = Math.max(1, (row.latencyMs.p95 / maxMs) * frame.barWidth);
       segments.push({
         x: frame.barX,
         y: place.barY,
-        width: p50Width,
+        width: medianWidth,
         height: half,
-        className: 'latency-p50',
+        className: 'latency-median',
         inlineText: '',
-        title: `${labelRow(row)}: p50 ${formatMs(row.latencyMs.p50)}`,
+        title: `${row.label}: median ${formatMs(row.latencyMs.median)}`,
       });
       segments.push({
         x: frame.barX,
@@ -215,16 +210,16 @@ export function layoutLatencyChart(rows: readonly CompareRow[], width: number): 
         height: half,
         className: 'latency-p95',
         inlineText: '',
-        title: `${labelRow(row)}: p95 ${formatMs(row.latencyMs.p95)}`,
+        title: `${row.label}: p95 ${formatMs(row.latencyMs.p95)}`,
       });
     }
 
     return {
-      label: labelRow(row),
+      label: row.label,
       labelX: place.labelX,
       labelY: place.labelY,
       segments,
-      summary: row.latencyMs ? `${formatMs(row.latencyMs.p50)} / ${formatMs(row.latencyMs.p95)}` : '–',
+      summary: row.latencyMs ? `${formatMs(row.latencyMs.median)} / ${formatMs(row.latencyMs.p95)}` : '–',
       summaryX: frame.barX + frame.barWidth + 8,
       summaryY: place.barY + BAR_HEIGHT / 2 + 5,
     };

@@ -1,26 +1,34 @@
 import { type RequestOutcome, tallyOutcomes, UNKNOWN_REPLICA } from './tally.js';
 
 /**
- * The comparison the charts draw: one row per strategy and balancer mode. The dashboard reads this shape from a
- * file or URL and also builds it from its own bursts.
+ * The comparison the charts draw, in the JSON shape that `authlab compare --json` prints: one row per
+ * strategy (and balancer mode, for the page's own bursts). The page writes the same shape when it exports
+ * its bursts, so a downloaded file loads again.
  */
 export interface CompareReport {
-  readonly cluster: string | null;
-  readonly generatedAt: string | null;
+  /** Balancer URL the report was measured against. */
+  readonly balancer: string | null;
+  readonly startedAt: string | null;
   readonly rows: readonly CompareRow[];
 }
 
 export interface CompareRow {
+  readonly label: string;
   readonly strategy: string;
-  readonly balancerMode: string;
+  readonly balancerMode: string | null;
   readonly requests: number;
+  /** Status 2xx. */
   readonly accepted: number;
+  /** Status 401 or 403. */
   readonly rejected: number;
-  readonly failed: number;
+  /** Any other status, or no response at all. */
+  readonly errors: number;
   /** Responses per replica id, or an empty object when the report has none. */
   readonly servedBy: Readonly<Record<string, number>>;
   /** Median and 95th percentile latency in milliseconds, when measured. */
-  readonly latencyMs: { readonly p50: number; readonly p95: number } | null;
+  readonly latencyMs: { readonly median: number; readonly p95: number } | null;
+  /** One-line verdict of `authlab compare`, in English. */
+  readonly verdict: string | null;
 }
 
 /** Reason part of a report was unreadable, as a message key suffix the page translates. */
@@ -32,7 +40,7 @@ export type ReportProblemReason =
   | 'expected-latency';
 
 export interface ReportProblem {
-  /** Path of the problem in the JSON, for example `results[2].accepted`. */
+  /** Path of the problem in the JSON, for example `rows[2].accepted`. */
   readonly path: string;
   readonly reason: ReportProblemReason;
 }
@@ -46,9 +54,9 @@ export const MAX_REPORT_BYTES = 1_000_000;
 export const MAX_REPORT_ROWS = 200;
 
 /**
- * Reads a compare report. It takes the rows from `results` and accepts `{ strategy, balancerMode, accepted,
- * rejected }` with optional `requests`, `failed`, `servedBy` and `latencyMs: { p50, p95 }`. Every problem is
- * listed at once.
+ * Reads a compare report. Each entry of `rows` needs `strategy`, `accepted` and `rejected`. The optional
+ * fields are `label`, `balancerMode`, `requests`, `errors`, `servedBy`, `latencyMs: { median, p95 }` and
+ * `verdict`; any other field is ignored. Every problem is listed at once.
  */
 export function parseCompareReport(raw: unknown): ParsedReport {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -56,15 +64,15 @@ export function parseCompareReport(raw: unknown): ParsedReport {
   }
 
   const record = raw as Record<string, unknown>;
-  const results = record.results;
-  if (!Array.isArray(results) || results.length === 0 || results.length > MAX_REPORT_ROWS) {
-    return { ok: false, problems: [{ path: 'results', reason: 'expected-rows' }] };
+  const rowsValue = record.rows;
+  if (!Array.isArray(rowsValue) || rowsValue.length === 0 || rowsValue.length > MAX_REPORT_ROWS) {
+    return { ok: false, problems: [{ path: 'rows', reason: 'expected-rows' }] };
   }
 
   const problems: ReportProblem[] = [];
   const rows: CompareRow[] = [];
-  results.forEach((item, index) => {
-    const row = parseRow(item, `results[${index}]`, problems);
+  rowsValue.forEach((item, index) => {
+    const row = parseRow(item, `rows[${index}]`, problems);
     if (row) {
       rows.push(row);
     }
@@ -77,8 +85,8 @@ export function parseCompareReport(raw: unknown): ParsedReport {
   return {
     ok: true,
     report: {
-      cluster: typeof record.cluster === 'string' ? record.cluster : null,
-      generatedAt: typeof record.generatedAt === 'string' ? record.generatedAt : null,
+      balancer: typeof record.balancer === 'string' ? record.balancer : null,
+      startedAt: typeof record.startedAt === 'string' ? record.startedAt : null,
       rows,
     },
   };
@@ -94,21 +102,45 @@ function parseRow(item: unknown, path: string, problems: ReportProblem[]): Compa
   const before = problems.length;
 
   const strategy = readText(row.strategy, `${path}.strategy`, problems);
-  const balancerMode = readText(row.balancerMode, `${path}.balancerMode`, problems);
+  const balancerMode =
+    row.balancerMode === undefined || row.balancerMode === null
+      ? null
+      : readText(row.balancerMode, `${path}.balancerMode`, problems);
+  const label =
+    row.label === undefined
+      ? labelRow(strategy, balancerMode)
+      : readText(row.label, `${path}.label`, problems);
   const accepted = readCount(row.accepted, `${path}.accepted`, problems);
   const rejected = readCount(row.rejected, `${path}.rejected`, problems);
-  const failed = row.failed === undefined ? 0 : readCount(row.failed, `${path}.failed`, problems);
+  const errors = row.errors === undefined ? 0 : readCount(row.errors, `${path}.errors`, problems);
   const requests =
     row.requests === undefined
-      ? accepted + rejected + failed
+      ? accepted + rejected + errors
       : readCount(row.requests, `${path}.requests`, problems);
   const servedBy = readServedBy(row.servedBy, `${path}.servedBy`, problems);
   const latencyMs = readLatency(row.latencyMs, `${path}.latencyMs`, problems);
+  const verdict = typeof row.verdict === 'string' ? row.verdict : null;
 
   if (problems.length > before) {
     return null;
   }
-  return { strategy, balancerMode, requests, accepted, rejected, failed, servedBy, latencyMs };
+  return {
+    label,
+    strategy,
+    balancerMode,
+    requests,
+    accepted,
+    rejected,
+    errors,
+    servedBy,
+    latencyMs,
+    verdict,
+  };
+}
+
+/** Names a row by its strategy and, when known, its balancer mode. */
+export function labelRow(strategy: string, balancerMode: string | null): string {
+  return balancerMode === null ? strategy : `${strategy} · ${balancerMode}`;
 }
 
 function readText(value: unknown, path: string, problems: ReportProblem[]): string {
@@ -147,21 +179,28 @@ function readLatency(value: unknown, path: string, problems: ReportProblem[]): C
   if (value === undefined || value === null) {
     return null;
   }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problems.push({ path, reason: 'expected-latency' });
+    return null;
+  }
 
-  const latency = value as { p50?: unknown; p95?: unknown };
+  // `authlab compare` writes nulls when no request of the row got a response.
+  const { median, p95 } = value as { median?: unknown; p95?: unknown };
+  if (median === null && p95 === null) {
+    return null;
+  }
   const valid =
-    typeof value === 'object' &&
-    typeof latency.p50 === 'number' &&
-    typeof latency.p95 === 'number' &&
-    Number.isFinite(latency.p50) &&
-    Number.isFinite(latency.p95) &&
-    latency.p50 >= 0 &&
-    latency.p95 >= 0;
+    typeof median === 'number' &&
+    typeof p95 === 'number' &&
+    Number.isFinite(median) &&
+    Number.isFinite(p95) &&
+    median >= 0 &&
+    p95 >= 0;
   if (!valid) {
     problems.push({ path, reason: 'expected-latency' });
     return null;
   }
-  return { p50: latency.p50 as number, p95: latency.p95 as number };
+  return { median, p95 };
 }
 
 /** Returns the value below which `fraction` of the samples fall (nearest-rank method), or 0 for no samples. */
@@ -190,26 +229,23 @@ export function buildCompareRow(
   }
 
   return {
+    label: labelRow(strategy, balancerMode),
     strategy,
     balancerMode,
     requests: tally.total,
     accepted: tally.accepted,
     rejected: tally.rejected,
-    failed: tally.failed,
+    errors: tally.failed,
     servedBy,
     latencyMs:
       durationsMs.length === 0
         ? null
-        : { p50: computePercentile(durationsMs, 0.5), p95: computePercentile(durationsMs, 0.95) },
+        : { median: computePercentile(durationsMs, 0.5), p95: computePercentile(durationsMs, 0.95) },
+    verdict: null,
   };
 }
 
 /** Writes a report in the JSON shape `parseCompareReport` reads, so a downloaded file loads again. */
 export function serializeCompareReport(report: CompareReport): string {
-  const document = {
-    cluster: report.cluster,
-    generatedAt: report.generatedAt,
-    results: report.rows,
-  };
-  return `${JSON.stringify(document, null, 2)}\n`;
+  return `${JSON.stringify(report, null, 2)}\n`;
 }

@@ -230,10 +230,20 @@ export function mountDashboard(state: PageState): void {
   function renderBurstProgress(): void {
     const burst = state.burst;
     const outcomes = (burst?.cells ?? []).filter((cell) => cell !== null);
-    renderCounts(elements.countsBody, tallyOutcomes(outcomes), t);
+    const tally = tallyOutcomes(outcomes);
+    renderCounts(elements.countsBody, tally, t);
     showStatus(elements.burstStatus, burstStatus ?? { key: 'burst.empty', tone: 'info' }, t);
     elements.burstButton.disabled = burst?.running === true;
     elements.stopButton.disabled = burst?.running !== true;
+
+    // Machine-readable state of the burst, for scripts and the browser tests.
+    const status = elements.burstStatus.dataset;
+    status.state = burst === null ? 'idle' : burst.running ? 'running' : 'done';
+    status.accepted = String(tally.accepted);
+    status.rejected = String(tally.rejected);
+    status.failed = String(tally.failed);
+    status.total = String(tally.total);
+    status.replicas = tally.replicas.map((row) => row.replica).join(',');
   }
 
   function renderDetailsPanel(): void {

@@ -13,24 +13,28 @@ const words = { accepted: 'accepted', rejected: 'rejected', failed: 'failed' };
 
 const rows: CompareRow[] = [
   {
+    label: 'jwt · round-robin',
     strategy: 'jwt',
     balancerMode: 'round-robin',
     requests: 30,
     accepted: 30,
     rejected: 0,
-    failed: 0,
+    errors: 0,
     servedBy: { 'api-1': 10, 'api-2': 10, 'api-3': 10 },
-    latencyMs: { p50: 2, p95: 4 },
+    latencyMs: { median: 2, p95: 4 },
+    verdict: null,
   },
   {
+    label: 'session-memory · round-robin',
     strategy: 'session-memory',
     balancerMode: 'round-robin',
     requests: 30,
     accepted: 10,
     rejected: 19,
-    failed: 1,
+    errors: 1,
     servedBy: { 'api-1': 10, 'api-2': 10, 'api-3': 10 },
     latencyMs: null,
+    verdict: null,
   },
 ];
 
@@ -91,9 +95,9 @@ describe('layoutReplicaChart', () => {
 describe('layoutLatencyChart', () => {
   it('scales bars to the largest 95th percentile and leaves rows without latency empty', () => {
     const layout = layoutLatencyChart(rows, 800);
-    const [p50, p95] = layout.rows[0]?.segments ?? [];
+    const [median, p95] = layout.rows[0]?.segments ?? [];
 
-    expect(p50?.width).toBeCloseTo((p95?.width ?? 0) / 2, 6);
+    expect(median?.width).toBeCloseTo((p95?.width ?? 0) / 2, 6);
     expect(layout.rows[1]?.segments).toEqual([]);
     expect(layout.rows[0]?.summary).toBe('2.0 ms / 4.0 ms');
   });

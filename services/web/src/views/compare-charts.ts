@@ -1,12 +1,11 @@
 import {
   type ChartLayout,
   formatMs,
-  labelRow,
   layoutLatencyChart,
   layoutOutcomeChart,
   layoutReplicaChart,
 } from '../chart-layout.js';
-import type { CompareReport } from '../compare-report.js';
+import type { CompareReport, CompareRow } from '../compare-report.js';
 import { createElement, createSvgElement } from '../dom.js';
 import { labelReplica, pickReplicaColor } from '../tally.js';
 import type { Translator } from './translator.js';
@@ -71,7 +70,7 @@ function buildFigure(caption: string, note: string | null, svg: SVGSVGElement | 
 }
 
 /** Builds a table of the same numbers as the charts, which only screen readers announce. */
-function buildDataTable(report: CompareReport, t: Translator): HTMLTableElement {
+function buildDataTable(report: CompareReport, t: Translator): HTMLDivElement {
   const header = createElement('tr', {}, [
     createElement('th', {
       text: `${t('field.strategy')} · ${t('field.balancerMode')}`,
@@ -81,30 +80,43 @@ function buildDataTable(report: CompareReport, t: Translator): HTMLTableElement 
     createElement('th', { text: t('counts.rejected'), attributes: { scope: 'col' } }),
     createElement('th', { text: t('counts.failed'), attributes: { scope: 'col' } }),
     createElement('th', { text: t('chart.replicas'), attributes: { scope: 'col' } }),
-    createElement('th', { text: 'p50 / p95', attributes: { scope: 'col' } }),
+    createElement('th', { text: t('chart.latencyColumn'), attributes: { scope: 'col' } }),
   ]);
 
   const rows = report.rows.map((row) =>
     createElement('tr', {}, [
-      createElement('th', { text: labelRow(row), attributes: { scope: 'row' } }),
+      createElement('th', { text: row.label, attributes: { scope: 'row' } }),
       createElement('td', { text: String(row.accepted) }),
       createElement('td', { text: String(row.rejected) }),
-      createElement('td', { text: String(row.failed) }),
+      createElement('td', { text: String(row.errors) }),
       createElement('td', {
         text: Object.entries(row.servedBy)
           .map(([replica, count]) => `${replica} ${count}`)
           .join(', '),
       }),
       createElement('td', {
-        text: row.latencyMs ? `${formatMs(row.latencyMs.p50)} / ${formatMs(row.latencyMs.p95)}` : '—',
+        text: row.latencyMs ? `${formatMs(row.latencyMs.median)} / ${formatMs(row.latencyMs.p95)}` : '—',
       }),
     ]),
   );
 
-  return createElement('table', { className: 'visually-hidden' }, [
+  // The class sits on a wrapper because a table ignores the width and overflow that hide it.
+  const table = createElement('table', {}, [
     createElement('caption', { text: t('compare.heading') }),
     createElement('thead', {}, [header]),
     createElement('tbody', {}, rows),
+  ]);
+  return createElement('div', { className: 'visually-hidden' }, [table]);
+}
+
+/** Lists the one-line verdicts of `authlab compare`, which it writes in English. */
+function buildVerdictList(rows: readonly CompareRow[], t: Translator): HTMLElement {
+  const items = rows.map((row) =>
+    createElement('li', {}, [createElement('strong', { text: `${row.label}: ` }), row.verdict ?? '']),
+  );
+  return createElement('section', { className: 'verdicts' }, [
+    createElement('h3', { text: t('chart.verdicts') }),
+    createElement('ul', { attributes: { lang: 'en' } }, items),
   ]);
 }
 
@@ -137,6 +149,11 @@ export function renderCompareCharts(
   ];
   if (hasLatency) {
     figures.push(buildFigure(t('chart.latency'), null, drawChart(layoutLatencyChart(report.rows, width))));
+  }
+
+  const verdicts = report.rows.filter((row) => row.verdict !== null);
+  if (verdicts.length > 0) {
+    figures.push(buildVerdictList(verdicts, t));
   }
 
   container.replaceChildren(...figures, buildDataTable(report, t));

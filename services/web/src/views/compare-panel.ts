@@ -27,6 +27,7 @@ export interface ComparePanel {
 /** Wires the comparison panel: report file, report URL, this page's bursts, the download and the charts. */
 export function mountComparePanel(state: PageState, t: Translator): ComparePanel {
   const fileInput = requireElement('report-file', HTMLInputElement);
+  const fileName = requireElement('report-file-name', HTMLSpanElement);
   const urlForm = requireElement('report-url-form', HTMLFormElement);
   const urlInput = requireElement('report-url', HTMLInputElement);
   const showPageButton = requireElement('show-page-bursts', HTMLButtonElement);
@@ -39,7 +40,7 @@ export function mountComparePanel(state: PageState, t: Translator): ComparePanel
   let drawnWidth = 0;
 
   function pageReport(): CompareReport {
-    return { cluster: null, generatedAt: new Date().toISOString(), rows: [...state.pageRows.values()] };
+    return { balancer: null, startedAt: new Date().toISOString(), rows: [...state.pageRows.values()] };
   }
 
   function shownReport(): CompareReport {
@@ -58,14 +59,17 @@ export function mountComparePanel(state: PageState, t: Translator): ComparePanel
 
   function render(): void {
     const report = shownReport();
+    // The browser's own file button speaks the browser's language, so the page shows the name itself.
+    const chosen = fileInput.files?.item(0);
+    fileName.textContent = chosen ? chosen.name : t('compare.noFile');
     if (problem !== null) {
       showStatus(status, problem, t);
     } else if (report.rows.length > 0) {
       showStatus(
         status,
         {
-          key: 'compare.showing',
-          params: { rows: report.rows.length, source: describeSource() },
+          key: report.balancer === null ? 'compare.showing' : 'compare.showingMeasured',
+          params: { rows: report.rows.length, source: describeSource(), balancer: report.balancer ?? '' },
           tone: 'info',
         },
         t,
