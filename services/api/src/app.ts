@@ -13,9 +13,11 @@ import fastify, {
 } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from './config.js';
+import { cookieSessionStrategyPlugin } from './plugins/cookie-session-strategy.js';
 import { replicaHeadersPlugin } from './plugins/replica-headers.js';
 import { routeCookiePlugin } from './plugins/route-cookie.js';
 import { sessionStrategyPlugin } from './plugins/session-strategy.js';
+import { basicRoutes } from './routes/basic.js';
 import { healthRoutes } from './routes/health.js';
 import { jwtRoutes } from './routes/jwt.js';
 import { publicRoutes } from './routes/public.js';
@@ -55,8 +57,8 @@ const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 const REDIS_STARTUP_WAIT_MS = 1000;
 
 /**
- * Builds one replica: `GET /jwt/me`, the `session-memory` and `session-redis` strategies, `/healthz`
- * and `/readyz`. The instance is not started; call `listen` (src/server.ts) or `inject` (tests).
+ * Builds one replica: `GET /jwt/me`, the `session-memory`, `session-redis`, `cookie-session` and `basic`
+ * strategies, `/healthz` and `/readyz`. The instance is not started; call `listen` (src/server.ts) or `inject` (tests).
  */
 export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): FastifyInstance {
   const app = fastify({
@@ -126,6 +128,8 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
     config,
     users,
   });
+  app.register(cookieSessionStrategyPlugin, { config, users });
+  app.register(basicRoutes, { config, users });
 
   return app;
 }

@@ -72,6 +72,23 @@ export const apiConfigSchema = {
     description:
       'Lifetime of a session from login, from 1 to 2592000: the cookie expiry and the Redis key TTL. Using the session does not extend it.',
   },
+  API_COOKIE_SESSION_KEYS: {
+    kind: 'secret',
+    // The shortest valid list is one key of 32 bytes written as 43 unpadded base64 characters.
+    minBytes: 43,
+    unit: 'bytes',
+    description:
+      'Comma-separated keys that encrypt the cookie-session cookie, each 32 bytes written as 64 hex digits or as base64 (44 characters with padding). The first key encrypts, every key decrypts: to rotate, list the new key first and keep the old one after it until the old cookies expire. Every replica needs the same list. `_FILE` works as for API_JWT_SECRET.',
+  },
+  API_COOKIE_SESSION_TTL_SECONDS: {
+    kind: 'integer',
+    default: 1800,
+    min: 1,
+    max: 2_592_000,
+    unit: 'seconds',
+    description:
+      'Lifetime of a cookie-session session from login, from 1 to 2592000. The login time is stored inside the encrypted cookie and checked on every request; using or changing the session does not extend it.',
+  },
   API_COOKIE_SECURE: {
     kind: 'enum',
     values: ['auto', 'always', 'never'],
@@ -143,6 +160,9 @@ export interface ApiConfig {
   readonly jwtClockToleranceSeconds: number;
   readonly sessionSecret: string;
   readonly sessionTtlSeconds: number;
+  /** Keys of the cookie-session strategy, 32 bytes each; the first encrypts, all decrypt. */
+  readonly cookieSessionKeys: readonly Buffer[];
+  readonly cookieSessionTtlSeconds: number;
   readonly cookieSecure: CookieSecureMode;
   readonly redisUrl: string;
   readonly redisCommandTimeoutMs: number;
@@ -182,7 +202,12 @@ export function loadConfig(env: Environment): ApiConfig {
     });
   }
 
-  if (problems.length > 0 || values === undefined) {
+  const keys = readCookieSessionKeys(env);
+  if ('problem' in keys) {
+    problems.push({ variable: 'API_COOKIE_SESSION_KEYS', message: keys.problem });
+  }
+
+  if (problems.length > 0 || values === undefined || !('keys' in keys)) {
     throw new ConfigError(problems);
   }
 
@@ -196,6 +221,8 @@ export function loadConfig(env: Environment): ApiConfig {
     jwtClockToleranceSeconds: values.API_JWT_CLOCK_TOLERANCE_SECONDS,
     sessionSecret: values.API_SESSION_SECRET,
     sessionTtlSeconds: values.API_SESSION_TTL_SECONDS,
+    cookieSessionKeys: Object.freeze(keys.keys),
+    cookieSessionTtlSeconds: values.API_COOKIE_SESSION_TTL_SECONDS,
     cookieSecure: values.API_COOKIE_SECURE as CookieSecureMode,
     redisUrl: values.API_REDIS_URL,
     redisCommandTimeoutMs: values.API_REDIS_COMMAND_TIMEOUT_MS,
@@ -205,6 +232,58 @@ export function loadConfig(env: Environment): ApiConfig {
     corsOrigins: Object.freeze([...values.API_CORS_ORIGINS]),
     logLevel: values.LOG_LEVEL as LogLevel,
   });
+}
+
+/** Size of one cookie-session key: libsodium's crypto_secretbox (XSalsa20-Poly1305) takes 32-byte keys. */
+const COOKIE_SESSION_KEY_BYTES = 32;
+const HEX_KEY_PATTERN = /^[0-9A-Fa-f]{64}$/;
+// Standard or URL-safe alphabet, with or without the one padding character of a 32-byte value.
+const BASE64_KEY_PATTERN = /^(?:[A-Za-z0-9+/]{43}|[A-Za-z0-9_-]{43})=?$/;
+
+/**
+ * Reads API_COOKIE_SESSION_KEYS (or its `_FILE`) and decodes it into 32-byte keys. A problem names the
+ * position of the bad key and its length, never the key itself. Returns neither when the schema check has
+ * already reported the variable.
+ */
+function readCookieSessionKeys(
+  env: Environment,
+): { keys: Buffer[] } | { problem: string } | { reported: true } {
+  let raw: string;
+  try {
+    raw = readConfig(
+      { API_COOKIE_SESSION_KEYS: apiConfigSchema.API_COOKIE_SESSION_KEYS },
+      env,
+    ).API_COOKIE_SESSION_KEYS;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      return { reported: true };
+    }
+    throw error;
+  }
+
+  const entries = raw.split(',').map((entry) => entry.trim());
+  const keys: Buffer[] = [];
+
+  for (const [index, entry] of entries.entries()) {
+    const position = `key ${index + 1} of ${entries.length}`;
+    // Hex comes first: 64 hex digits are also valid base64 characters, but decode to 48 bytes.
+    if (HEX_KEY_PATTERN.test(entry)) {
+      keys.push(Buffer.from(entry, 'hex'));
+      continue;
+    }
+    if (BASE64_KEY_PATTERN.test(entry)) {
+      const key = Buffer.from(entry, entry.includes('-') || entry.includes('_') ? 'base64url' : 'base64');
+      if (key.length === COOKIE_SESSION_KEY_BYTES) {
+        keys.push(key);
+        continue;
+      }
+    }
+    return {
+      problem: `API_COOKIE_SESSION_KEYS is invalid: ${position} (${entry.length} characters) is not ${COOKIE_SESSION_KEY_BYTES} bytes written as 64 hex digits or as base64; generate one with: openssl rand -base64 32`,
+    };
+  }
+
+  return { keys };
 }
 
 function splitList(raw: string | undefined): string[] {

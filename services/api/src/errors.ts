@@ -27,6 +27,21 @@ export const apiErrors = {
     statusCode: 401,
     message: 'The request has no valid session, or the session has expired. Sign in again.',
   },
+  SESSION_COOKIE_TOO_LARGE: {
+    statusCode: 413,
+    message:
+      'The session data would make the session cookie longer than 4096 bytes, which browsers drop. Store less data in the session.',
+  },
+  BASIC_CREDENTIALS_MISSING: {
+    statusCode: 401,
+    message:
+      'The request carries no Basic credentials. Send Authorization: Basic with the base64 of username:password.',
+  },
+  BASIC_CREDENTIALS_INVALID: {
+    statusCode: 401,
+    message:
+      'The Basic credentials are malformed, or the username or password is incorrect. Check them and send them again.',
+  },
   SESSION_STORE_UNAVAILABLE: {
     statusCode: 503,
     message: 'The session store is unavailable. Retry after the number of seconds in Retry-After.',
@@ -52,5 +67,7 @@ export const challenges = Object.freeze({
   // session cookie or a JSON login form. `Cookie` and `Form` are unregistered schemes that browsers ignore,
   // so no password dialog opens; `Form` is the one the auth service sends for LOGIN_FAILED too.
   cookie: 'Cookie realm="authlab"',
+  // RFC 7617 section 2.1: the charset parameter asks the client to encode username:password as UTF-8.
+  basic: 'Basic realm="authlab", charset="UTF-8"',
   form: 'Form realm="authlab"',
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,12 +6,13 @@ import { ConfigError, formatConfigError } from '@authlab/config';
 import { describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
-import { TEST_JWT_SECRET, TEST_SESSION_SECRET } from './helpers.js';
+import { TEST_COOKIE_KEY, TEST_COOKIE_KEY_NEXT, TEST_JWT_SECRET, TEST_SESSION_SECRET } from './helpers.js';
 
 const REQUIRED = {
   REPLICA_ID: 'api-1',
   API_JWT_SECRET: TEST_JWT_SECRET,
   API_SESSION_SECRET: TEST_SESSION_SECRET,
+  API_COOKIE_SESSION_KEYS: TEST_COOKIE_KEY,
 };
 
 function loadConfigError(env: Record<string, string>): ConfigError {
@@ -37,6 +39,8 @@ describe('loadConfig', () => {
       jwtClockToleranceSeconds: 0,
       sessionSecret: TEST_SESSION_SECRET,
       sessionTtlSeconds: 1800,
+      cookieSessionKeys: [Buffer.from(TEST_COOKIE_KEY, 'base64')],
+      cookieSessionTtlSeconds: 1800,
       cookieSecure: 'auto',
       redisUrl: 'redis://127.0.0.1:6379',
       redisCommandTimeoutMs: 500,
@@ -64,6 +68,7 @@ describe('loadConfig', () => {
       API_JWT_AUDIENCE: 'audience',
       API_JWT_CLOCK_TOLERANCE_SECONDS: '60',
       API_SESSION_TTL_SECONDS: '60',
+      API_COOKIE_SESSION_TTL_SECONDS: '90',
       API_COOKIE_SECURE: 'always',
       API_REDIS_URL: 'redis://127.0.12.1:6379',
       API_REDIS_COMMAND_TIMEOUT_MS: '250',
@@ -81,6 +86,7 @@ describe('loadConfig', () => {
       jwtAudience: 'audience',
       jwtClockToleranceSeconds: 60,
       sessionTtlSeconds: 60,
+      cookieSessionTtlSeconds: 90,
       cookieSecure: 'always',
       redisUrl: 'redis://127.0.12.1:6379',
       redisCommandTimeoutMs: 250,
@@ -102,6 +108,7 @@ describe('loadConfig', () => {
         REPLICA_ID: 'api-1',
         API_JWT_SECRET_FILE: join(dir, 'jwt'),
         API_SESSION_SECRET_FILE: join(dir, 'session'),
+        API_COOKIE_SESSION_KEYS: TEST_COOKIE_KEY,
       });
 
       expect(config.jwtSecret).toBe(TEST_JWT_SECRET);
@@ -118,6 +125,7 @@ describe('loadConfig', () => {
       'REPLICA_ID',
       'API_JWT_SECRET',
       'API_SESSION_SECRET',
+      'API_COOKIE_SESSION_KEYS',
     ]);
   });
 
@@ -135,6 +143,72 @@ describe('loadConfig', () => {
     const error = loadConfigError({ ...REQUIRED, API_SESSION_SECRET: 'only-16-chars-xy' });
 
     expect(error.problems[0]?.variable).toBe('API_SESSION_SECRET');
+  });
+
+  it('reads cookie-session keys in hex and base64', () => {
+    const base64url = Buffer.from(TEST_COOKIE_KEY, 'base64').toString('base64url');
+    const config = loadConfig({
+      ...REQUIRED,
+      API_COOKIE_SESSION_KEYS: `${TEST_COOKIE_KEY_NEXT}, ${TEST_COOKIE_KEY}, ${base64url}`,
+    });
+
+    expect(config.cookieSessionKeys).toEqual([
+      Buffer.from(TEST_COOKIE_KEY_NEXT, 'hex'),
+      Buffer.from(TEST_COOKIE_KEY, 'base64'),
+      Buffer.from(TEST_COOKIE_KEY, 'base64'),
+    ]);
+    expect(Object.isFrozen(config.cookieSessionKeys)).toBe(true);
+  });
+
+  it('reads cookie-session keys from a file', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'authlab-api-config-'));
+    try {
+      await writeFile(join(dir, 'keys'), `${TEST_COOKIE_KEY_NEXT},${TEST_COOKIE_KEY}\n`);
+      const { API_COOKIE_SESSION_KEYS: _, ...withoutKeys } = REQUIRED;
+
+      const config = loadConfig({ ...withoutKeys, API_COOKIE_SESSION_KEYS_FILE: join(dir, 'keys') });
+
+      expect(config.cookieSessionKeys).toHaveLength(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a cookie-session key that is not 32 bytes', () => {
+    const badKeys = {
+      '24 bytes of base64': randomBytes(24).toString('base64'),
+      '33 bytes of hex': randomBytes(33).toString('hex'),
+      'a passphrase': 'correct-horse-battery-staple-0123456789',
+    };
+
+    for (const [label, badKey] of Object.entries(badKeys)) {
+      const error = loadConfigError({ ...REQUIRED, API_COOKIE_SESSION_KEYS: `${TEST_COOKIE_KEY},${badKey}` });
+
+      expect(error.problems, label).toHaveLength(1);
+      expect(error.problems[0]?.message, label).toBe(
+        `API_COOKIE_SESSION_KEYS is invalid: key 2 of 2 (${badKey.length} characters) is not 32 bytes written as 64 hex digits or as base64; generate one with: openssl rand -base64 32`,
+      );
+      expect(formatConfigError('api', error), label).not.toContain(badKey);
+    }
+  });
+
+  it('rejects an empty entry in the key list', () => {
+    const error = loadConfigError({ ...REQUIRED, API_COOKIE_SESSION_KEYS: `${TEST_COOKIE_KEY},` });
+
+    expect(error.problems[0]?.message).toContain('key 2 of 2 (0 characters)');
+  });
+
+  it('lists a bad key with the other problems', () => {
+    const { REPLICA_ID: _, ...withoutId } = REQUIRED;
+    const error = loadConfigError({
+      ...withoutId,
+      API_COOKIE_SESSION_KEYS: `${TEST_COOKIE_KEY},${'k'.repeat(40)}`,
+    });
+
+    expect(error.problems.map((problem) => problem.variable)).toEqual([
+      'REPLICA_ID',
+      'API_COOKIE_SESSION_KEYS',
+    ]);
   });
 
   it('rejects an invalid replica id', () => {
@@ -190,6 +264,7 @@ describe('loadConfig', () => {
       'REPLICA_ID',
       'API_JWT_SECRET',
       'API_SESSION_SECRET',
+      'API_COOKIE_SESSION_KEYS',
       'API_TRUST_PROXY',
     ]);
   });

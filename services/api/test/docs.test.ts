@@ -85,7 +85,7 @@ describe('api docs', () => {
   it('README lists every route', () => {
     const rows = readTableRows(readRepositoryFile('services/api/README.md'), 'Endpoints');
     const routes = rows.flatMap(([cell = '']) =>
-      [...cell.matchAll(/`(GET|POST) ([^`]+)`/g)].map((m) => `${m[1]} ${m[2]}`),
+      [...cell.matchAll(/`(GET|POST|PUT) ([^`]+)`/g)].map((m) => `${m[1]} ${m[2]}`),
     );
 
     expect(routes.sort()).toEqual(
@@ -100,6 +100,12 @@ describe('api docs', () => {
         'POST /session-redis/logout',
         'GET /healthz',
         'GET /readyz',
+        'POST /cookie-session/login',
+        'GET /cookie-session/me',
+        'PUT /cookie-session/data',
+        'GET /cookie-session/data',
+        'POST /cookie-session/logout',
+        'GET /basic/me',
       ].sort(),
     );
   });
@@ -116,6 +122,7 @@ describe('api docs', () => {
 
     expect(example).toMatch(/^API_JWT_SECRET=$/m);
     expect(example).toMatch(/^API_SESSION_SECRET=$/m);
+    expect(example).toMatch(/^API_COOKIE_SESSION_KEYS=$/m);
   });
 
   it('errors.md Common table matches the shared catalog', () => {

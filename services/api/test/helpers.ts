@@ -5,6 +5,9 @@ import { type ApiConfig, loadConfig } from '../src/config.js';
 
 export const TEST_JWT_SECRET = 'test-jwt-secret-0123456789-abcdefghijklmnop';
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789-ABCDEFGHIJKLMN';
+/** Two cookie-session keys: 32 bytes as base64, and 32 bytes as hex. */
+export const TEST_COOKIE_KEY = 'q2X7bJ0m9Yc1Rk4sT8vN3pL6wA5eH0uZ2iD7fG4jK1o=';
+export const TEST_COOKIE_KEY_NEXT = '8c2f4e6a1b3d5f7092a4c6e8f0b2d4f61a3c5e7092b4d6f8e0a2c4e6f8b0d2f4';
 export const TEST_ISSUER = 'authlab-auth';
 export const TEST_AUDIENCE = 'authlab-api';
 
@@ -14,6 +17,7 @@ export function buildTestConfig(overrides: Record<string, string> = {}): ApiConf
     REPLICA_ID: 'api-test',
     API_JWT_SECRET: TEST_JWT_SECRET,
     API_SESSION_SECRET: TEST_SESSION_SECRET,
+    API_COOKIE_SESSION_KEYS: TEST_COOKIE_KEY,
     API_REDIS_URL: 'redis://127.0.0.1:1',
     LOG_LEVEL: 'silent',
     ...overrides,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { findFreePort } from '@authlab/cluster';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { TEST_JWT_SECRET, TEST_SESSION_SECRET } from './helpers.js';
+import { TEST_COOKIE_KEY, TEST_JWT_SECRET, TEST_SESSION_SECRET } from './helpers.js';
 
 const SERVER_PATH = fileURLToPath(new URL('../dist/server.js', import.meta.url));
 const STACK_FRAME_PATTERN = /\n\s+at /;
@@ -79,6 +79,7 @@ describe('api server process', () => {
     expect(stderr).toContain('REPLICA_ID is missing');
     expect(stderr).toContain('API_JWT_SECRET is missing');
     expect(stderr).toContain('API_SESSION_SECRET is missing');
+    expect(stderr).toContain('API_COOKIE_SESSION_KEYS is missing');
     expect(stderr).not.toMatch(STACK_FRAME_PATTERN);
   });
 
@@ -88,6 +89,7 @@ describe('api server process', () => {
       REPLICA_ID: 'api-1',
       API_JWT_SECRET: weakSecret,
       API_SESSION_SECRET: TEST_SESSION_SECRET,
+      API_COOKIE_SESSION_KEYS: TEST_COOKIE_KEY,
     });
     started.push(server);
 
@@ -108,6 +110,7 @@ describe('api server process', () => {
       API_PORT: String(port),
       API_JWT_SECRET: TEST_JWT_SECRET,
       API_SESSION_SECRET: TEST_SESSION_SECRET,
+      API_COOKIE_SESSION_KEYS: TEST_COOKIE_KEY,
       API_REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     });
     started.push(server);

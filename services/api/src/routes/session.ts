@@ -115,7 +115,7 @@ export function addSessionRoutes(scope: FastifyInstance, options: SessionRoutesO
  * Returns the first 16 hex characters of a username's SHA-256 for the log. People sometimes type their
  * password into the username field, so a failed login never logs the raw value.
  */
-function hashUsername(username: string): string {
+export function hashUsername(username: string): string {
   return createHash('sha256').update(username, 'utf8').digest('hex').slice(0, 16);
 }
 
