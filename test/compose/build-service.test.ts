@@ -219,12 +219,15 @@ describe('deploy/compose/build-service.sh', () => {
   });
 
   it('auth folder starts with node and passes its healthcheck', async () => {
+    // The auth service is ready only while Redis replies, because every login stores a refresh token.
+    redis ??= await startTestRedis();
     const secretFile = join(workDir, 'jwt-secret');
     await writeFile(secretFile, randomBytes(48).toString('base64url'), { mode: 0o400 });
     const environment = {
       AUTH_HOST: '127.0.0.1',
       AUTH_PORT: String(await findFreePort()),
       AUTH_JWT_SECRET_FILE: secretFile,
+      AUTH_REDIS_URL: redis.url,
       LOG_LEVEL: 'warn',
     };
     const auth = startDeployed('auth', ['dist/server.js'], environment);
@@ -237,7 +240,7 @@ describe('deploy/compose/build-service.sh', () => {
   });
 
   it('api folder starts with node and passes its healthcheck', async () => {
-    redis = await startTestRedis();
+    redis ??= await startTestRedis();
     const secretDir = await mkdtemp(join(workDir, 'secrets-'));
     for (const file of ['jwt-secret', 'session-secret']) {
       await writeFile(join(secretDir, file), randomBytes(48).toString('base64url'), { mode: 0o400 });
