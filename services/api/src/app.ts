@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { corsPolicyPlugin } from '@authlab/cors-policy';
 import { handleFrameworkError, httpErrorsPlugin } from '@authlab/http-errors';
+import { LoginThrottle } from '@authlab/login-throttle';
 import { createRedisClient, RedisSessionStore, waitForRedisReady } from '@authlab/session-store';
 import { buildUserDirectory, type UserDirectory } from '@authlab/users';
 import fastifyCookie from '@fastify/cookie';
@@ -129,7 +130,14 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
     users,
   });
   app.register(cookieSessionStrategyPlugin, { config, users });
-  app.register(basicRoutes, { config, users });
+  // The same counters, in the same Redis keys, as the auth service's login throttle: a guess through Basic
+  // and a guess through the login form count against the same account.
+  const loginThrottle = new LoginThrottle(redis, {
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    maxFailuresPerClient: config.loginMaxFailuresPerClient,
+    windowSeconds: config.loginFailureWindowSeconds,
+  });
+  app.register(basicRoutes, { config, users, loginThrottle });
 
   return app;
 }

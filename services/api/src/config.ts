@@ -97,6 +97,31 @@ export const apiConfigSchema = {
       'When session cookies get the Secure attribute: auto (only for requests that arrived over https, as a trusted proxy reports in X-Forwarded-Proto), always or never.',
   },
   API_REDIS_URL: {
+  API_LOGIN_MAX_FAILURES_PER_ACCOUNT: {
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 100,
+    description:
+      'Failed Basic logins for one username within the window after which every Basic request for it, even with the correct password, gets 429 LOGIN_THROTTLED. The counters live in Redis and are shared with the auth service, so set it to AUTH_LOGIN_MAX_FAILURES_PER_ACCOUNT.',
+  },
+  API_LOGIN_MAX_FAILURES_PER_CLIENT: {
+    kind: 'integer',
+    default: 20,
+    min: 1,
+    max: 10_000,
+    description:
+      'Failed Basic logins from one client address, over all usernames, within the window after which that address gets 429 LOGIN_THROTTLED. Set it to AUTH_LOGIN_MAX_FAILURES_PER_CLIENT.',
+  },
+  API_LOGIN_FAILURE_WINDOW_SECONDS: {
+    kind: 'integer',
+    default: 900,
+    min: 1,
+    max: 86_400,
+    unit: 'seconds',
+    description:
+      'Length of the login throttle window, counted from the first failure in it. Retry-After on a 429 is the time left in it. Set it to AUTH_LOGIN_FAILURE_WINDOW_SECONDS.',
+  },
     kind: 'string',
     default: 'redis://127.0.0.1:6379',
     pattern: /^rediss?:\/\/\S+$/,
@@ -172,6 +197,9 @@ export interface ApiConfig {
   /** Origins whose pages may call the replica with credentials. Each gets exact-match CORS headers. */
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
+  readonly loginMaxFailuresPerAccount: number;
+  readonly loginMaxFailuresPerClient: number;
+  readonly loginFailureWindowSeconds: number;
 }
 
 /**
@@ -233,6 +261,9 @@ export function loadConfig(env: Environment): ApiConfig {
     logLevel: values.LOG_LEVEL as LogLevel,
   });
 }
+    loginMaxFailuresPerAccount: values.API_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    loginMaxFailuresPerClient: values.API_LOGIN_MAX_FAILURES_PER_CLIENT,
+    loginFailureWindowSeconds: values.API_LOGIN_FAILURE_WINDOW_SECONDS,
 
 /** Size of one cookie-session key: libsodium's crypto_secretbox (XSalsa20-Poly1305) takes 32-byte keys. */
 const COOKIE_SESSION_KEY_BYTES = 32;

@@ -52,6 +52,16 @@ export const apiErrors = {
       'The replica cannot reach a dependency it needs. Retry after the number of seconds in Retry-After.',
   },
 } as const satisfies ErrorCatalog;
+  LOGIN_THROTTLED: {
+    statusCode: 429,
+    message:
+      'Too many failed logins for this account or from this address. Retry after the number of seconds in Retry-After.',
+  },
+  LOGIN_THROTTLE_UNAVAILABLE: {
+    statusCode: 503,
+    message:
+      'The login throttle cannot reach its store, so no password is checked. Retry after the number of seconds in Retry-After.',
+  },
 
 /** Every code a replica can send: the shared ones and its own. */
 export const errorCatalog = { ...commonErrors, ...apiErrors } as const satisfies ErrorCatalog;

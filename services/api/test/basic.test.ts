@@ -1,9 +1,10 @@
 import type { RedisServer } from '@authlab/cluster';
+import { LoginThrottle } from '@authlab/login-throttle';
 import { createRedisClient, waitForRedisReady } from '@authlab/session-store';
 import { buildUserDirectory, DEMO_CREDENTIALS, type UserDirectory } from '@authlab/users';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestRedis } from '../../../test/support/redis.js';
 import { buildApp } from '../src/app.js';
 import { parseBasicCredentials } from '../src/basic-credentials.js';
@@ -25,6 +26,11 @@ beforeAll(async () => {
   users = await buildFastUserDirectory();
 });
 
+beforeEach(async () => {
+  // Each test starts with empty login throttle counters.
+  await client.flushdb();
+});
+
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
 });
@@ -35,12 +41,12 @@ afterAll(async () => {
 });
 
 async function startApp(
-  options: { users?: UserDirectory; logger?: { stream: { write(line: string): void } } } = {},
+  options: { users?: UserDirectory; logger?: { stream: { write(line: string): void } }; redis?: Redis } = {},
   overrides: Record<string, string> = {},
 ): Promise<FastifyInstance> {
   const app = buildApp(buildTestConfig({ API_REDIS_URL: redis.url, ...overrides }), {
     logger: options.logger ?? false,
-    redis: client,
+    redis: options.redis ?? client,
     users: options.users ?? users,
   });
   apps.push(app);
@@ -200,6 +206,88 @@ describe('basic me', () => {
     expect(response.statusCode).toBeLessThan(300);
     expect(response.headers['www-authenticate']).toBeUndefined();
     expect(response.headers['access-control-allow-origin']).toBe(ALLOWED_ORIGIN);
+  });
+});
+
+describe('basic login throttle', () => {
+  const THROTTLE = { API_LOGIN_MAX_FAILURES_PER_ACCOUNT: '3', API_LOGIN_FAILURE_WINDOW_SECONDS: '60' };
+
+  it('rejects the attempt after the limit with 429', async () => {
+    const app = await startApp({}, THROTTLE);
+
+    for (let attempt = 1; attempt <= 3; attempt += 1) {
+      expectInvalid(await readMe(app, basic('alice:wrong-password')), `attempt ${attempt}`);
+    }
+    const throttled = await readMe(app, basic(`alice:${TEST_PASSWORDS.alice}`));
+
+    expect(throttled.statusCode).toBe(429);
+    expect(throttled.json()).toMatchObject({
+      statusCode: 429,
+      code: 'LOGIN_THROTTLED',
+      message: apiErrors.LOGIN_THROTTLED.message,
+    });
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+    expect(Number(throttled.headers['retry-after'])).toBeLessThanOrEqual(60);
+  });
+
+  it('counts failures across replicas', async () => {
+    const first = await startApp({}, { ...THROTTLE, REPLICA_ID: 'api-1' });
+    const second = await startApp({}, { ...THROTTLE, REPLICA_ID: 'api-2' });
+
+    await readMe(first, basic('alice:wrong-password'));
+    await readMe(second, basic('alice:wrong-password'));
+    await readMe(first, basic('alice:wrong-password'));
+    const throttled = await readMe(second, basic(`alice:${TEST_PASSWORDS.alice}`));
+
+    expect(throttled.statusCode).toBe(429);
+  });
+
+  it('shares the counters of the login form', async () => {
+    const app = await startApp({}, THROTTLE);
+    const formThrottle = new LoginThrottle(client, {
+      maxFailuresPerAccount: 3,
+      maxFailuresPerClient: 20,
+      windowSeconds: 60,
+    });
+
+    // Three failed form logins, as the auth service counts them, block the account for Basic too.
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const decision = await formThrottle.begin('alice', '127.0.0.9');
+      expect(decision.allowed).toBe(true);
+    }
+    const throttled = await readMe(app, basic(`alice:${TEST_PASSWORDS.alice}`));
+
+    expect(throttled.statusCode).toBe(429);
+  });
+
+  it('resets the account after a correct password', async () => {
+    const app = await startApp({}, THROTTLE);
+
+    await readMe(app, basic('alice:wrong-password'));
+    await readMe(app, basic('alice:wrong-password'));
+    expect((await readMe(app, basic(`alice:${TEST_PASSWORDS.alice}`))).statusCode).toBe(200);
+    await readMe(app, basic('alice:wrong-password'));
+    await readMe(app, basic('alice:wrong-password'));
+
+    expect((await readMe(app, basic(`alice:${TEST_PASSWORDS.alice}`))).statusCode).toBe(200);
+  });
+
+  it('answers 503 when Redis is unreachable', async () => {
+    const unreachable = createRedisClient('redis://127.0.0.1:1', { commandTimeoutMs: 200 });
+    try {
+      const app = await startApp({ redis: unreachable });
+
+      const response = await readMe(app, basic(`alice:${TEST_PASSWORDS.alice}`));
+
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json()).toMatchObject({
+        code: 'LOGIN_THROTTLE_UNAVAILABLE',
+        message: apiErrors.LOGIN_THROTTLE_UNAVAILABLE.message,
+      });
+    } finally {
+      unreachable.disconnect();
+    }
   });
 });
 
