@@ -18,6 +18,11 @@ export interface CompareOptions {
   readonly clients: number;
   /** Authenticated requests each client sends after signing in. */
   readonly requestsPerClient: number;
+  /**
+   * Requests each `basic` client sends; at most `requestsPerClient`, 5 by default. Each one costs the replica
+   * a full scrypt password check, so the row would otherwise dominate the run time.
+   */
+  readonly basicRequestsPerClient?: number;
   /** Maximum wait for one response. Default 10,000 ms. */
   readonly requestTimeoutMs?: number;
   /** Called after each login and request, for progress output. */
@@ -60,9 +65,10 @@ interface RowPlan {
   readonly strategy: Strategy;
   readonly cookieJar: boolean;
   readonly clients: number;
+  readonly requestsPerClient: number;
 }
 
-const DEFAULTS = Object.freeze({ requestTimeoutMs: 10_000 });
+const DEFAULTS = Object.freeze({ requestTimeoutMs: 10_000, basicRequestsPerClient: 5 });
 
 /**
  * Signs in simulated clients through the balancer with each strategy, then sends their authenticated
@@ -74,11 +80,23 @@ export async function runComparison(options: CompareOptions): Promise<Comparison
   const balancer = options.url.replace(/\/+$/, '');
   await checkBalancer(balancer, options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs);
 
+  const requestsPerClient = options.requestsPerClient;
+  const basicRequestsPerClient = Math.min(
+    requestsPerClient,
+    options.basicRequestsPerClient ?? DEFAULTS.basicRequestsPerClient,
+  );
   const plans: RowPlan[] = [
-    { strategy: 'jwt', cookieJar: true, clients: options.clients },
-    { strategy: 'session-memory', cookieJar: true, clients: options.clients },
-    { strategy: 'session-redis', cookieJar: true, clients: options.clients },
-    { strategy: 'session-redis', cookieJar: false, clients: 1 },
+    { strategy: 'jwt', cookieJar: true, clients: options.clients, requestsPerClient },
+    { strategy: 'session-memory', cookieJar: true, clients: options.clients, requestsPerClient },
+    { strategy: 'session-redis', cookieJar: true, clients: options.clients, requestsPerClient },
+    { strategy: 'cookie-session', cookieJar: true, clients: options.clients, requestsPerClient },
+    {
+      strategy: 'basic',
+      cookieJar: true,
+      clients: options.clients,
+      requestsPerClient: basicRequestsPerClient,
+    },
+    { strategy: 'session-redis', cookieJar: false, clients: 1, requestsPerClient },
   ];
 
   const observations: RowObservations[] = [];
@@ -136,7 +154,7 @@ async function checkBalancer(balancer: string, timeoutMs: number): Promise<void>
 async function runRow(balancer: string, plan: RowPlan, options: CompareOptions): Promise<RowObservations> {
   const label = plan.cookieJar ? plan.strategy : `${plan.strategy}, no cookie jar`;
   const timeoutMs = options.requestTimeoutMs ?? DEFAULTS.requestTimeoutMs;
-  const totalRequests = plan.clients * options.requestsPerClient;
+  const totalRequests = plan.clients * plan.requestsPerClient;
   const requests: RequestRecord[] = [];
   const creators: (string | undefined)[] = [];
   const report = (finished = false) => {
@@ -157,7 +175,7 @@ async function runRow(balancer: string, plan: RowPlan, options: CompareOptions):
     client,
     agent: buildClientAgent(),
     jar: plan.cookieJar ? new CookieJar() : undefined,
-    token: undefined as string | undefined,
+    credential: undefined as string | undefined,
   }));
 
   try {
@@ -166,14 +184,14 @@ async function runRow(balancer: string, plan: RowPlan, options: CompareOptions):
       clients.map(async (state) => {
         const login = await signIn(balancer, plan.strategy, state.client, state.agent, state.jar, timeoutMs);
         creators[state.client] = login.createdBy;
-        state.token = login.token;
+        state.credential = login.authorization;
       }),
     );
 
     // Clients take turns in a random order, one request at a time. Concurrent clients that move in
     // lockstep would each land on the same replica every time under round-robin, which hides the spread.
     for (const client of shuffle(
-      clients.flatMap((state) => Array.from({ length: options.requestsPerClient }, () => state.client)),
+      clients.flatMap((state) => Array.from({ length: plan.requestsPerClient }, () => state.client)),
     )) {
       const state = clients[client]!;
       requests.push(
@@ -183,7 +201,7 @@ async function runRow(balancer: string, plan: RowPlan, options: CompareOptions):
           client,
           state.agent,
           state.jar,
-          state.token,
+          state.credential,
           timeoutMs,
         ),
       );
@@ -195,10 +213,14 @@ async function runRow(balancer: string, plan: RowPlan, options: CompareOptions):
       state.agent.destroy();
     }
   }
-  return { ...plan, requestsPerClient: options.requestsPerClient, requests, creators };
+  return { ...plan, requests, creators };
 }
 
-/** Signs one client in; a failed login fails the run, because no strategy expects it. */
+/**
+ * Signs one client in and returns the `Authorization` header its requests carry, if any. A failed login
+ * fails the run, because no strategy expects it. `basic` has no login: its clients send the password
+ * with every request, and no replica creates anything for them.
+ */
 async function signIn(
   balancer: string,
   strategy: Strategy,
@@ -206,8 +228,13 @@ async function signIn(
   agent: Agent,
   jar: CookieJar | undefined,
   timeoutMs: number,
-): Promise<{ createdBy: string | undefined; token: string | undefined }> {
+): Promise<{ createdBy: string | undefined; authorization: string | undefined }> {
   const credentials = DEMO_CREDENTIALS[client % DEMO_CREDENTIALS.length]!;
+  if (strategy === 'basic') {
+    const userPass = Buffer.from(`${credentials.username}:${credentials.password}`, 'utf8');
+    return { createdBy: 'none', authorization: `Basic ${userPass.toString('base64')}` };
+  }
+
   const path = strategy === 'jwt' ? '/auth/login' : `/${strategy}/login`;
 
   let result: HttpResult;
@@ -233,14 +260,14 @@ async function signIn(
   jar?.storeResponseCookies(result.headers['set-cookie']);
   const createdBy = readHeader(result.headers, 'x-served-by');
   if (strategy !== 'jwt') {
-    return { createdBy, token: undefined };
+    return { createdBy, authorization: undefined };
   }
 
   const token = parseJson(result.body)?.access_token;
   if (typeof token !== 'string') {
     throw new CompareRunError(`jwt: POST ${path} returned 200 without an access_token in its body`);
   }
-  return { createdBy, token };
+  return { createdBy, authorization: `Bearer ${token}` };
 }
 
 async function sendAuthenticated(
@@ -249,12 +276,12 @@ async function sendAuthenticated(
   client: number,
   agent: Agent,
   jar: CookieJar | undefined,
-  token: string | undefined,
+  authorization: string | undefined,
   timeoutMs: number,
 ): Promise<RequestRecord> {
   const headers: Record<string, string> = {};
-  if (token !== undefined) {
-    headers.authorization = `Bearer ${token}`;
+  if (authorization !== undefined) {
+    headers.authorization = authorization;
   }
   const cookie = jar?.cookieHeader();
   if (cookie !== undefined) {

@@ -1,5 +1,10 @@
-/** Authentication strategy of a request; `compare` runs these three. */
-export type Strategy = 'jwt' | 'session-memory' | 'session-redis';
+/** Authentication strategy of a request; `compare` runs all five. */
+export type Strategy = 'jwt' | 'session-memory' | 'session-redis' | 'cookie-session' | 'basic';
+
+/** Strategies whose credential is a session cookie, which a client without a cookie jar never sends back. */
+export function isSessionStrategy(strategy: Strategy): boolean {
+  return strategy === 'session-memory' || strategy === 'session-redis' || strategy === 'cookie-session';
+}
 
 /** One authenticated request of a simulated client. */
 export interface RequestRecord {
@@ -64,7 +69,7 @@ export interface RowSummary {
 
 /** Counts a row's requests and derives its verdict; `replicaCount` is the number of replicas seen in the run. */
 export function summarizeRow(observations: RowObservations, replicaCount: number): RowSummary {
-  const isSession = observations.strategy !== 'jwt';
+  const isSession = isSessionStrategy(observations.strategy);
   let accepted = 0;
   let rejected = 0;
   let reachedOtherReplica = 0;
@@ -208,7 +213,7 @@ export function decideVerdict(input: VerdictInput): { outcome: RowOutcome; verdi
     };
   }
 
-  const isSession = input.strategy !== 'jwt';
+  const isSession = isSessionStrategy(input.strategy);
   if (isSession && input.cookieJar && input.rejectedOnCreator === 0 && input.acceptedOnOtherReplica === 0) {
     const replicas = input.replicaCount;
     const expected = `expected about ${replicas - 1}/${replicas} with ${replicas} replicas`;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEMO_CREDENTIALS } from '@authlab/users';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompareRunError, type RowProgress, runComparison } from '../src/index.js';
 
@@ -14,13 +15,19 @@ interface FakeBalancerOptions {
 /**
  * Starts a stand-in for nginx in front of three replicas, in one process. It rotates over api-1..3, accepts
  * the JWT everywhere, knows a memory session only on its creator (the others delete the cookie, as the
- * real replicas do) and knows Redis sessions everywhere.
+ * real replicas do), knows Redis sessions and encrypted cookie sessions everywhere, and accepts the demo
+ * users' Basic credentials everywhere.
  */
 function startFakeBalancer(options: FakeBalancerOptions = {}): Promise<Server> {
   const replicas = ['api-1', 'api-2', 'api-3'];
   let next = 0;
   const memorySessions = new Map<string, string>();
   const redisSessions = new Set<string>();
+  const basicHeaders = new Set(
+    DEMO_CREDENTIALS.map(
+      ({ username, password }) => `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+    ),
+  );
 
   function handle(request: IncomingMessage, response: ServerResponse): ServerResponse {
     const replica = replicas[next++ % replicas.length]!;
@@ -77,6 +84,12 @@ function startFakeBalancer(options: FakeBalancerOptions = {}): Promise<Server> {
       }
       case 'GET /session-redis/me':
         return send(redisSessions.has(cookies.get('sid_redis') ?? '') ? 200 : 401);
+      case 'POST /cookie-session/login':
+        return send(200, { 'set-cookie': [`sid_cookie=sealed-${randomUUID()}; Path=/; HttpOnly`] });
+      case 'GET /cookie-session/me':
+        return send(cookies.get('sid_cookie')?.startsWith('sealed-') ? 200 : 401);
+      case 'GET /basic/me':
+        return send(basicHeaders.has(request.headers.authorization ?? '') ? 200 : 401);
       default:
         return send(404);
     }
@@ -113,8 +126,27 @@ describe('runComparison', () => {
       jwt: 'works-on-every-replica',
       'session-memory': 'pinned-to-creator',
       'session-redis': 'works-on-every-replica',
+      'cookie-session': 'works-on-every-replica',
+      basic: 'works-on-every-replica',
       'session-redis, no cookie jar': 'rejected-without-cookie',
     });
+  });
+
+  it('caps the requests of the basic row', async () => {
+    server = await startFakeBalancer();
+
+    const report = await runComparison({
+      url: urlOf(server),
+      clients: 2,
+      requestsPerClient: 9,
+      basicRequestsPerClient: 4,
+    });
+    const basic = report.rows.find((row) => row.label === 'basic')!;
+
+    expect(basic.requests).toBe(8);
+    expect(basic.accepted).toBe(8);
+    expect(basic.createdBy).toEqual({ none: 2 });
+    expect(report.rows.find((row) => row.label === 'cookie-session')!.requests).toBe(18);
   });
 
   it('counts requests, spread and creators', async () => {
@@ -149,7 +181,14 @@ describe('runComparison', () => {
 
     expect(
       finished.map((progress) => `${progress.label} ${progress.completedRequests}/${progress.totalRequests}`),
-    ).toEqual(['jwt 6/6', 'session-memory 6/6', 'session-redis 6/6', 'session-redis, no cookie jar 3/3']);
+    ).toEqual([
+      'jwt 6/6',
+      'session-memory 6/6',
+      'session-redis 6/6',
+      'cookie-session 6/6',
+      'basic 6/6',
+      'session-redis, no cookie jar 3/3',
+    ]);
   });
 
   it('fails the run when a login fails', async () => {
