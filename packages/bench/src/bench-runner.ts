@@ -196,11 +196,12 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
     try {
       prepared.set(row.id, await row.prepare({ connections: options.connections, sessionBytes }));
     } catch (error) {
-      if (!(error instanceof RowUnavailableError)) {
-        throw error;
-      }
-      unavailable.set(row.id, error.message);
-      options.onProgress?.({ kind: 'row-unavailable', rowId: row.id, reason: error.message });
+      // One row that cannot sign in, for example because a 16 KB token exceeds a server's header limit,
+      // must not cost the rows already measured: it is reported with its reason instead.
+      const reason =
+        error instanceof RowUnavailableError ? error.message : `setup failed: ${(error as Error).message}`;
+      unavailable.set(row.id, reason);
+      options.onProgress?.({ kind: 'row-unavailable', rowId: row.id, reason });
     }
   }
 

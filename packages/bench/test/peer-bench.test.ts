@@ -35,7 +35,13 @@ describe('runLabBench against the peer app', () => {
       credentials: { username: 'alice', password: 'alice-in-the-lab' },
       main: { rounds: 2, connections: 4, durationMs: 300, warmupMs: 100 },
       concurrencySweep: { rounds: 1, connections: [1, 4], durationMs: 200, warmupMs: 50 },
-      sessionSizeSweep: { rounds: 1, connections: 2, sessionBytes: [0, 4096], durationMs: 200, warmupMs: 50 },
+      sessionSizeSweep: {
+        rounds: 1,
+        connections: 2,
+        sessionBytes: [0, 20_000],
+        durationMs: 200,
+        warmupMs: 50,
+      },
       sweepPath: 'peer',
       login: { url: peer.url, connections: 2, durationMs: 600, warmupMs: 0 },
       maxRequestsPerRow: 100_000,
@@ -80,10 +86,21 @@ describe('runLabBench against the peer app', () => {
 
   it('runs both sweeps at every point', () => {
     expect(report.concurrencySweep?.points.map((point) => point.value)).toEqual([1, 4]);
-    expect(report.sessionSizeSweep?.points.map((point) => point.value)).toEqual([0, 4096]);
-    for (const point of [...report.concurrencySweep!.points, ...report.sessionSizeSweep!.points]) {
+    expect(report.sessionSizeSweep?.points.map((point) => point.value)).toEqual([0, 20_000]);
+    for (const point of [...report.concurrencySweep!.points, report.sessionSizeSweep!.points[0]!]) {
       expect(point.run.rows.every((row) => (row.requestsPerSecond?.median ?? 0) > 0)).toBe(true);
     }
+  });
+
+  it('reports a token too large for the server instead of failing', () => {
+    const largest = report.sessionSizeSweep!.points[1]!.run.rows;
+    const jwt = largest.find((row) => row.id === 'peer/jwt');
+    const session = largest.find((row) => row.id === 'peer/session-redis');
+
+    expect(jwt?.unavailable).toMatch(
+      /^setup failed: GET http:\/\/127\.0\.13\.1:\d+\/jwt\/me while preparing the bench returned 431$/,
+    );
+    expect(session?.requestsPerSecond?.median).toBeGreaterThan(0);
   });
 
   it('measures logins beside the KDF rate', () => {
