@@ -14,7 +14,7 @@ export interface TestResponse {
 }
 
 export interface TestRequestOptions {
-  readonly method?: 'GET' | 'POST';
+  readonly method?: 'GET' | 'POST' | 'PUT';
   readonly headers?: Readonly<Record<string, string>>;
   /** Sent as JSON with `Content-Type: application/json`. */
   readonly json?: unknown;
