@@ -89,14 +89,6 @@ export const apiConfigSchema = {
     description:
       'Lifetime of a cookie-session session from login, from 1 to 2592000. The login time is stored inside the encrypted cookie and checked on every request; using or changing the session does not extend it.',
   },
-  API_COOKIE_SECURE: {
-    kind: 'enum',
-    values: ['auto', 'always', 'never'],
-    default: 'auto',
-    description:
-      'When session cookies get the Secure attribute: auto (only for requests that arrived over https, as a trusted proxy reports in X-Forwarded-Proto), always or never.',
-  },
-  API_REDIS_URL: {
   API_LOGIN_MAX_FAILURES_PER_ACCOUNT: {
     kind: 'integer',
     default: 5,
@@ -122,6 +114,14 @@ export const apiConfigSchema = {
     description:
       'Length of the login throttle window, counted from the first failure in it. Retry-After on a 429 is the time left in it. Set it to AUTH_LOGIN_FAILURE_WINDOW_SECONDS.',
   },
+  API_COOKIE_SECURE: {
+    kind: 'enum',
+    values: ['auto', 'always', 'never'],
+    default: 'auto',
+    description:
+      'When session cookies get the Secure attribute: auto (only for requests that arrived over https, as a trusted proxy reports in X-Forwarded-Proto), always or never.',
+  },
+  API_REDIS_URL: {
     kind: 'string',
     default: 'redis://127.0.0.1:6379',
     pattern: /^rediss?:\/\/\S+$/,
@@ -188,6 +188,9 @@ export interface ApiConfig {
   /** Keys of the cookie-session strategy, 32 bytes each; the first encrypts, all decrypt. */
   readonly cookieSessionKeys: readonly Buffer[];
   readonly cookieSessionTtlSeconds: number;
+  readonly loginMaxFailuresPerAccount: number;
+  readonly loginMaxFailuresPerClient: number;
+  readonly loginFailureWindowSeconds: number;
   readonly cookieSecure: CookieSecureMode;
   readonly redisUrl: string;
   readonly redisCommandTimeoutMs: number;
@@ -197,9 +200,6 @@ export interface ApiConfig {
   /** Origins whose pages may call the replica with credentials. Each gets exact-match CORS headers. */
   readonly corsOrigins: readonly string[];
   readonly logLevel: LogLevel;
-  readonly loginMaxFailuresPerAccount: number;
-  readonly loginMaxFailuresPerClient: number;
-  readonly loginFailureWindowSeconds: number;
 }
 
 /**
@@ -251,6 +251,9 @@ export function loadConfig(env: Environment): ApiConfig {
     sessionTtlSeconds: values.API_SESSION_TTL_SECONDS,
     cookieSessionKeys: Object.freeze(keys.keys),
     cookieSessionTtlSeconds: values.API_COOKIE_SESSION_TTL_SECONDS,
+    loginMaxFailuresPerAccount: values.API_LOGIN_MAX_FAILURES_PER_ACCOUNT,
+    loginMaxFailuresPerClient: values.API_LOGIN_MAX_FAILURES_PER_CLIENT,
+    loginFailureWindowSeconds: values.API_LOGIN_FAILURE_WINDOW_SECONDS,
     cookieSecure: values.API_COOKIE_SECURE as CookieSecureMode,
     redisUrl: values.API_REDIS_URL,
     redisCommandTimeoutMs: values.API_REDIS_COMMAND_TIMEOUT_MS,
@@ -261,9 +264,6 @@ export function loadConfig(env: Environment): ApiConfig {
     logLevel: values.LOG_LEVEL as LogLevel,
   });
 }
-    loginMaxFailuresPerAccount: values.API_LOGIN_MAX_FAILURES_PER_ACCOUNT,
-    loginMaxFailuresPerClient: values.API_LOGIN_MAX_FAILURES_PER_CLIENT,
-    loginFailureWindowSeconds: values.API_LOGIN_FAILURE_WINDOW_SECONDS,
 
 /** Size of one cookie-session key: libsodium's crypto_secretbox (XSalsa20-Poly1305) takes 32-byte keys. */
 const COOKIE_SESSION_KEY_BYTES = 32;

@@ -42,16 +42,6 @@ export const apiErrors = {
     message:
       'The Basic credentials are malformed, or the username or password is incorrect. Check them and send them again.',
   },
-  SESSION_STORE_UNAVAILABLE: {
-    statusCode: 503,
-    message: 'The session store is unavailable. Retry after the number of seconds in Retry-After.',
-  },
-  REPLICA_NOT_READY: {
-    statusCode: 503,
-    message:
-      'The replica cannot reach a dependency it needs. Retry after the number of seconds in Retry-After.',
-  },
-} as const satisfies ErrorCatalog;
   LOGIN_THROTTLED: {
     statusCode: 429,
     message:
@@ -62,6 +52,16 @@ export const apiErrors = {
     message:
       'The login throttle cannot reach its store, so no password is checked. Retry after the number of seconds in Retry-After.',
   },
+  SESSION_STORE_UNAVAILABLE: {
+    statusCode: 503,
+    message: 'The session store is unavailable. Retry after the number of seconds in Retry-After.',
+  },
+  REPLICA_NOT_READY: {
+    statusCode: 503,
+    message:
+      'The replica cannot reach a dependency it needs. Retry after the number of seconds in Retry-After.',
+  },
+} as const satisfies ErrorCatalog;
 
 /** Every code a replica can send: the shared ones and its own. */
 export const errorCatalog = { ...commonErrors, ...apiErrors } as const satisfies ErrorCatalog;
