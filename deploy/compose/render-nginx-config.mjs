@@ -5,14 +5,16 @@
 //
 //   pnpm build && node deploy/compose/render-nginx-config.mjs [--check]
 import { readFile, writeFile } from 'node:fs/promises';
-import { renderNginxConfig } from '../../packages/balancer/dist/index.js';
+import { BALANCER_MODES, DEFAULT_BALANCER_PORTS, renderNginxConfig } from '../../packages/balancer/dist/index.js';
 
 const OUTPUT_URL = new URL('./nginx.conf', import.meta.url);
 const HEADER =
   '# Rendered by deploy/compose/render-nginx-config.mjs: edit the template or that script, not this file.\n';
 
 /**
- * The compose cluster's options. Upstreams are service names, which Docker's DNS server (127.0.0.11 in
+ * The compose cluster's options: one listener per balancer mode on the local cluster's ports (8080 to
+ * 8083), on every address of the container, since docker-compose.yml publishes them on 127.0.0.1 only.
+ * Upstreams are service names, which Docker's DNS server (127.0.0.11 in
  * every container on a user-defined network) resolves. `docker compose restart api-2` may give api-2 a new
  * address, so nginx looks the names up again (resolveUpstreams) and caches a DNS reply for 5 s at most
  * (valid=5s). A restarted replica therefore gets traffic again within about 5 s of accepting connections. The lab
@@ -20,6 +22,7 @@ const HEADER =
  */
 const COMPOSE_OPTIONS = Object.freeze({
   target: 'compose',
+  listeners: BALANCER_MODES.map((mode) => ({ mode, port: DEFAULT_BALANCER_PORTS[mode] })),
   replicaServers: ['api-1:3000', 'api-2:3000', 'api-3:3000'],
   authServer: 'auth:4000',
   resolver: '127.0.0.11 valid=5s ipv6=off',

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { Ajv } from 'ajv';
 import { DCLinter } from 'dclint';
 import { describe, expect, it } from 'vitest';
-import { REPOSITORY_ROOT } from '../support/compose-cluster.js';
+import { BALANCER_MODES, DEFAULT_BALANCER_PORTS } from '../../packages/balancer/src/index.js';
+import { buildMismatchedSecretsOverride, REPOSITORY_ROOT } from '../support/compose-cluster.js';
 import { REDIS_IMAGE } from '../support/redis.js';
 import {
   type ComposeService,
@@ -65,6 +66,13 @@ describe('compose files', () => {
 
   it.each(COMPOSE_FILES)('%s matches the Compose Specification schema', (file) => {
     const valid = validate(readComposeFile(file));
+
+    expect(validate.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('mismatched secrets override matches the schema', async () => {
+    const valid = validate(await buildMismatchedSecretsOverride('api-1'));
 
     expect(validate.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
@@ -148,9 +156,14 @@ describe('docker-compose.yml', () => {
     expect(serviceOf(lab, 'redis').command).toEqual(['redis-server', '--save', '', '--appendonly', 'no']);
   });
 
-  it('publishes the round-robin listener on 127.0.0.1:8080 by default', () => {
-    // 8080 is the round-robin port of the local cluster too (docs/architecture.md).
-    expect(serviceOf(lab, 'nginx').ports).toEqual(['127.0.0.1:8080:8080']);
+  it('publishes each balancer mode on the local cluster port', () => {
+    const expected = BALANCER_MODES.map((mode) => {
+      const port = DEFAULT_BALANCER_PORTS[mode];
+      return `127.0.0.1:${port}:${port}`;
+    });
+
+    expect(serviceOf(lab, 'nginx').ports).toEqual(expected);
+    expect(expected[0]).toBe('127.0.0.1:8080:8080');
   });
 
   it('publishes ports on 127.0.0.1 only', () => {
@@ -328,6 +341,7 @@ describe('replica-secret-mismatch.yml', () => {
 
     expect(api3.API_JWT_SECRET_FILE).toBe(`${SECRETS_MOUNT}/api-3-jwt-secret`);
     expect(api3.API_SESSION_SECRET_FILE).toBe(`${SECRETS_MOUNT}/api-3-session-secret`);
+    expect(api3.API_COOKIE_SESSION_KEYS_FILE).toBe(`${SECRETS_MOUNT}/api-3-cookie-session-keys`);
     expect(api3.REPLICA_ID).toBe('api-3');
   });
 
@@ -343,6 +357,13 @@ describe('replica-secret-mismatch.yml', () => {
   it('has secrets-init write the extra files', () => {
     const files = environmentOf(serviceOf(drill, 'secrets-init')).AUTHLAB_SECRET_FILES!.split(' ');
 
-    expect(files).toEqual(['jwt-secret', 'session-secret', 'api-3-jwt-secret', 'api-3-session-secret']);
+    expect(files).toEqual([
+      'jwt-secret',
+      'session-secret',
+      'cookie-session-keys',
+      'api-3-jwt-secret',
+      'api-3-session-secret',
+      'api-3-cookie-session-keys',
+    ]);
   });
 });

@@ -120,7 +120,7 @@ describe('deploy/compose/nginx.conf', () => {
   it('re-resolves every upstream server at run time', () => {
     const servers = upstreamServerLines(config);
 
-    expect(servers.length).toBe(4);
+    expect(servers.length).toBeGreaterThan(0);
     for (const { upstream, line } of servers) {
       expect(line, upstream).toMatch(/^server \S+ resolve /);
       expect(config, upstream).toMatch(new RegExp(`upstream ${upstream} \\{[^}]*zone ${upstream} \\d+k;`));
@@ -129,18 +129,21 @@ describe('deploy/compose/nginx.conf', () => {
 
   it('sends requests to the compose services on their ports', () => {
     const lab = readDefaultLab();
-    const addresses = upstreamServerLines(config).map(({ line }) => line.split(' ')[1]);
+    const addresses = new Set(upstreamServerLines(config).map(({ line }) => line.split(' ')[1]));
 
-    expect(addresses).toEqual(['auth:4000', 'api-1:3000', 'api-2:3000', 'api-3:3000']);
+    expect([...addresses].sort()).toEqual(['api-1:3000', 'api-2:3000', 'api-3:3000', 'auth:4000']);
     expect(serviceOf(lab, 'auth').environment?.AUTH_PORT).toBe('4000');
     for (const name of ['api-1', 'api-2', 'api-3']) {
       expect(serviceOf(lab, name).environment?.API_PORT, name).toBe('3000');
     }
   });
 
-  it('listens on the port that compose publishes', () => {
-    expect(config).toContain('        listen 8080;\n');
-    expect(serviceOf(readDefaultLab(), 'nginx').ports?.[0]).toMatch(/:8080$/);
+  it('listens on the ports that compose publishes', () => {
+    const listened = [...config.matchAll(/^ {8}listen (\d+);$/gm)].map(([, port]) => port);
+    const published = (serviceOf(readDefaultLab(), 'nginx').ports ?? []).map((port) => port.split(':')[2]);
+
+    expect(listened).toEqual(['8080', '8081', '8082', '8083']);
+    expect(published).toEqual(listened);
   });
 
   it('this machine has nginx to check the config', () => {
@@ -170,7 +173,7 @@ describe('deploy/compose/nginx.conf', () => {
     };
     let mapped = mapImagePaths(config, dir).replaceAll(' resolve max_fails=', ' max_fails=');
     for (const [name, address] of Object.entries(loopbackNames)) {
-      mapped = mapped.replace(`server ${name} `, `server ${address} `);
+      mapped = mapped.replaceAll(`server ${name} `, `server ${address} `);
     }
 
     const result = await checkWithLocalNginx(dir, mapped);

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConfigSchema, listVariableNames } from '../../packages/config/src/index.js';
 import { apiConfigSchema, loadConfig as loadApiConfig } from '../../services/api/src/config.js';
 import { authConfigSchema, loadConfig as loadAuthConfig } from '../../services/auth/src/config.js';
+import { buildMismatchedSecretsOverride } from '../support/compose-cluster.js';
 import {
   type ComposeDocument,
   interpolate,
@@ -37,6 +39,15 @@ function requiredVariables(schema: ConfigSchema): string[][] {
 
 describe('service environment in docker-compose.yml', () => {
   const lab = readDefaultLab();
+  const drill = interpolate(
+    mergeComposeFiles(
+      readComposeFile('docker-compose.yml'),
+      readComposeFile('deploy/compose/replica-secret-mismatch.yml'),
+    ),
+    {},
+  );
+  // Every file that secrets-init writes with the drill override, which adds api-3's own files.
+  const written = (serviceOf(drill, 'secrets-init').environment?.AUTHLAB_SECRET_FILES ?? '').split(/\s+/);
   let secretsDir: string;
 
   /** Returns the service's compose environment, with the secret files moved from the volume to `secretsDir`. */
@@ -51,10 +62,10 @@ describe('service environment in docker-compose.yml', () => {
   }
 
   beforeAll(async () => {
-    // What secrets-init writes into the volume: one random value per file.
+    // What secrets-init writes into the volume: 32 random bytes as 64 hex digits per file.
     secretsDir = await mkdtemp(join(tmpdir(), 'authlab-compose-secrets-'));
-    for (const file of ['jwt-secret', 'session-secret', 'api-3-jwt-secret', 'api-3-session-secret']) {
-      await writeFile(join(secretsDir, file), randomBytes(48).toString('base64url'), { mode: 0o400 });
+    for (const file of written) {
+      await writeFile(join(secretsDir, file), randomBytes(32).toString('hex'), { mode: 0o400 });
     }
   });
 
@@ -76,6 +87,16 @@ describe('service environment in docker-compose.yml', () => {
 
     for (const variable of Object.keys(serviceOf(lab, name).environment ?? {})) {
       expect(known.has(variable), `${name} sets ${variable}, which its config does not read`).toBe(true);
+    }
+  });
+
+  it.each(SERVICES)('$name reaches Redis through the redis service', ({ name, schema }) => {
+    const environment = serviceOf(lab, name).environment ?? {};
+    const redisVariables = Object.keys(schema).filter((variable) => variable.endsWith('_REDIS_URL'));
+
+    expect(redisVariables.length, name).toBeGreaterThan(0);
+    for (const variable of redisVariables) {
+      expect(environment[variable], `${name} ${variable}`).toBe('redis://redis:6379');
     }
   });
 
@@ -116,18 +137,33 @@ describe('service environment in docker-compose.yml', () => {
     expect(new Set(secrets).size).toBe(1);
   });
 
-  it('replica-secret-mismatch.yml gives api-3 a valid config with other secrets', () => {
-    const drill = interpolate(
-      mergeComposeFiles(
-        readComposeFile('docker-compose.yml'),
-        readComposeFile('deploy/compose/replica-secret-mismatch.yml'),
-      ),
-      {},
+  it('mismatched secrets override gives api-2 its own secrets', async () => {
+    const override = await buildMismatchedSecretsOverride('api-2');
+    const restarted = interpolate(mergeComposeFiles(readComposeFile('docker-compose.yml'), override), {});
+    // secrets-init writes only the files that are missing: here, the api-2-* ones.
+    for (const file of serviceOf(restarted, 'secrets-init').environment?.AUTHLAB_SECRET_FILES?.split(' ') ??
+      []) {
+      if (!existsSync(join(secretsDir, file))) {
+        await writeFile(join(secretsDir, file), randomBytes(32).toString('hex'), { mode: 0o400 });
+      }
+    }
+    const api1 = loadApiConfig(environmentForTest(restarted, 'api-1'));
+    const api2 = loadApiConfig(environmentForTest(restarted, 'api-2'));
+
+    expect(serviceOf(restarted, 'api-2').environment?.API_JWT_SECRET_FILE).toBe(
+      `${SECRETS_MOUNT}/api-2-jwt-secret`,
     );
+    expect(api2.replicaId).toBe('api-2');
+    expect(api2.jwtSecret).not.toBe(api1.jwtSecret);
+    expect(api2.sessionSecret).not.toBe(api1.sessionSecret);
+  });
+
+  it('replica-secret-mismatch.yml gives api-3 a valid config with other secrets', () => {
     const api1 = loadApiConfig(environmentForTest(drill, 'api-1'));
     const api3 = loadApiConfig(environmentForTest(drill, 'api-3'));
 
     expect(api3.jwtSecret).not.toBe(api1.jwtSecret);
     expect(api3.sessionSecret).not.toBe(api1.sessionSecret);
+    expect(api3.cookieSessionKeys).not.toEqual(api1.cookieSessionKeys);
   });
 });

@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type ClusterDriver,
@@ -11,6 +14,7 @@ import {
   waitUntil,
 } from '@authlab/cluster';
 import type { StartedDockerComposeEnvironment } from 'testcontainers';
+import { parse } from 'yaml';
 
 /** The repository root, which is also the compose project folder. */
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -22,6 +26,22 @@ export const REPOSITORY_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const COMPOSE_FILES = ['docker-compose.yml', 'deploy/compose/published-ports.yml'] as const;
 
 export const COMPOSE_REPLICA_IDS = ['api-1', 'api-2', 'api-3'] as const;
+
+/**
+ * The balancer listeners of docker-compose.yml, by balancer mode, with the variable that sets each host
+ * port; the local cluster uses the same ports, 8080 to 8083.
+ */
+export const COMPOSE_BALANCER_PORT_VARIABLES = Object.freeze({
+  'round-robin': 'AUTHLAB_BALANCER_PORT',
+  'ip-hash': 'AUTHLAB_IP_HASH_PORT',
+  'cookie-hash': 'AUTHLAB_COOKIE_HASH_PORT',
+  'sticky-route': 'AUTHLAB_STICKY_ROUTE_PORT',
+} as const);
+
+type ComposeBalancerMode = keyof typeof COMPOSE_BALANCER_PORT_VARIABLES;
+
+/** Where the services of docker-compose.yml find their secret files, inside the containers. */
+const SECRETS_MOUNT = '/run/secrets/authlab';
 
 /**
  * Maximum time for `startComposeCluster`. The first run builds the images, which takes minutes on a
@@ -92,7 +112,7 @@ export interface ComposeClusterOptions {
 }
 
 interface Ports {
-  readonly balancer: number;
+  readonly balancers: Readonly<Record<ComposeBalancerMode, number>>;
   readonly auth: number;
   readonly redis: number;
   readonly replicas: Readonly<Record<string, number>>;
@@ -116,12 +136,14 @@ export async function startComposeCluster(options: ComposeClusterOptions = {}): 
   const ports = await pickPorts();
   const projectName = options.projectName ?? `authlab-test-${randomInt(1_000_000)}`;
   const environment: Record<string, string> = {
-    AUTHLAB_BALANCER_PORT: String(ports.balancer),
     AUTHLAB_AUTH_PORT: String(ports.auth),
     AUTHLAB_REDIS_PORT: String(ports.redis),
     AUTHLAB_SUBNET_PREFIX: `10.213.${randomInt(89, 255)}`,
     LOG_LEVEL: options.logLevel ?? 'info',
   };
+  for (const [mode, variable] of Object.entries(COMPOSE_BALANCER_PORT_VARIABLES)) {
+    environment[variable] = String(ports.balancers[mode as ComposeBalancerMode]);
+  }
   for (const id of COMPOSE_REPLICA_IDS) {
     environment[`AUTHLAB_${id.toUpperCase().replace('-', '_')}_PORT`] = String(ports.replicas[id]);
   }
@@ -137,8 +159,9 @@ export async function startComposeCluster(options: ComposeClusterOptions = {}): 
     compose = compose.withBuild();
   }
   const started = await compose.up();
+  const overrideDir = await mkdtemp(join(tmpdir(), 'authlab-compose-'));
 
-  return new ComposeCluster(started, projectName, environment, ports, {
+  return new ComposeCluster(started, projectName, environment, ports, overrideDir, {
     readyTimeoutMs: options.readyTimeoutMs ?? DEFAULTS.readyTimeoutMs,
   }).toHandle();
 }
@@ -149,8 +172,12 @@ async function pickPorts(): Promise<Ports> {
   for (const id of COMPOSE_REPLICA_IDS) {
     replicas[id] = await findFreePort(host);
   }
+  const balancers = {} as Record<ComposeBalancerMode, number>;
+  for (const mode of Object.keys(COMPOSE_BALANCER_PORT_VARIABLES) as ComposeBalancerMode[]) {
+    balancers[mode] = await findFreePort(host);
+  }
   return {
-    balancer: await findFreePort(host),
+    balancers,
     auth: await findFreePort(host),
     redis: await findFreePort(host),
     replicas,
@@ -167,12 +194,19 @@ class ComposeCluster {
     private readonly projectName: string,
     private readonly environment: Readonly<Record<string, string>>,
     private readonly ports: Ports,
+    /** Folder for the override files of restartReplicaWithSecrets; removed on stop. */
+    private readonly overrideDir: string,
     private readonly settings: { readonly readyTimeoutMs: number },
   ) {}
 
   toHandle(): ClusterHandle {
+    const balancers: Record<string, string> = {};
+    for (const [mode, port] of Object.entries(this.ports.balancers)) {
+      balancers[mode] = `http://127.0.0.1:${port}`;
+    }
     const urls: ClusterUrls = {
-      balancer: `http://127.0.0.1:${this.ports.balancer}`,
+      balancer: balancers['round-robin']!,
+      balancers,
       auth: `http://127.0.0.1:${this.ports.auth}`,
       replicas: COMPOSE_REPLICA_IDS.map((id) => ({ id, url: this.replicaUrl(id) })),
       redis: `redis://127.0.0.1:${this.ports.redis}`,
@@ -200,8 +234,13 @@ class ComposeCluster {
       startAuth: () =>
         this.whileRunning(async () => {
           await this.compose(['start', 'auth']);
-          await this.waitForStatus200(`http://127.0.0.1:${this.ports.auth}/readyz`);
+          // /readyz also checks Redis, so the auth service started while Redis is stopped counts as
+          // ready once alive.
+          const readinessPath = this.redisStopped ? '/healthz' : '/readyz';
+          await this.waitForStatus200(`http://127.0.0.1:${this.ports.auth}${readinessPath}`);
         }),
+      restartReplicaWithSecrets: (id, secrets) =>
+        this.whileRunning(() => this.restartReplicaWithSecrets(this.checkReplicaId(id), secrets)),
     };
 
     return Object.freeze({
@@ -209,15 +248,18 @@ class ComposeCluster {
       urls: Object.freeze(urls),
       replicaIds: Object.freeze([...COMPOSE_REPLICA_IDS]),
       driver: Object.freeze(driver),
+      // docker-compose.yml starts Redis with --save "" --appendonly no.
+      redisPersistent: false,
       readLogLines: (source: string) => this.readLogLines(source),
       stop: () => this.stop(),
     });
   }
 
   private stop(): Promise<void> {
-    this.stopping ??= this.started
-      .down({ removeVolumes: true, timeout: DEFAULTS.stopTimeoutMs })
-      .then(() => undefined);
+    this.stopping ??= (async () => {
+      await this.started.down({ removeVolumes: true, timeout: DEFAULTS.stopTimeoutMs });
+      await rm(this.overrideDir, { recursive: true, force: true });
+    })();
     return this.stopping;
   }
 
@@ -261,6 +303,33 @@ class ComposeCluster {
     await this.waitForStatus200(`${this.replicaUrl(id)}${readinessPath}`);
   }
 
+  /**
+   * Recreates one replica with secret files of its own (`mismatched`) or with the shared ones again. An
+   * override file points the replica's *_FILE variables at `<id>-<file>` and adds those files to the list
+   * of secrets-init, which `docker compose run` executes first to write them (random, once per volume).
+   */
+  private async restartReplicaWithSecrets(id: string, secrets: 'shared' | 'mismatched'): Promise<void> {
+    if (secrets !== 'shared' && secrets !== 'mismatched') {
+      throw new TypeError(`secrets must be "shared" or "mismatched", got ${JSON.stringify(secrets)}`);
+    }
+
+    const files: string[] = [...COMPOSE_FILES];
+    if (secrets === 'mismatched') {
+      const override = await buildMismatchedSecretsOverride(id);
+      const overridePath = join(this.overrideDir, `${id}-mismatched-secrets.yml`);
+      // JSON is YAML, so Compose reads this file like the others.
+      await writeFile(overridePath, JSON.stringify(override, null, 2));
+      files.push(overridePath);
+      await this.compose(['run', '--rm', '--no-deps', 'secrets-init'], files);
+    }
+
+    // --no-deps leaves Redis and the other services alone; --force-recreate restarts the replica even
+    // when its settings did not change.
+    await this.compose(['up', '--detach', '--no-deps', '--force-recreate', id], files);
+    const readinessPath = this.redisStopped ? '/healthz' : '/readyz';
+    await this.waitForStatus200(`${this.replicaUrl(id)}${readinessPath}`);
+  }
+
   private async waitForStatus200(url: string): Promise<void> {
     await waitUntil(async () => (await probeHttpStatus(url)) === 200, {
       timeoutMs: this.settings.readyTimeoutMs,
@@ -285,7 +354,10 @@ class ComposeCluster {
   }
 
   /** Runs `docker compose <args>` for this project and rejects with its output when it fails. */
-  private async compose(args: readonly string[]): Promise<CommandResult> {
+  private async compose(
+    args: readonly string[],
+    files: readonly string[] = COMPOSE_FILES,
+  ): Promise<CommandResult> {
     const projectArgs = [
       'compose',
       '--project-name',
@@ -293,7 +365,7 @@ class ComposeCluster {
       '--project-directory',
       REPOSITORY_ROOT,
     ];
-    for (const file of COMPOSE_FILES) {
+    for (const file of files) {
       projectArgs.push('--file', file);
     }
     const result = await runCommand('docker', [...projectArgs, ...args], {
@@ -308,6 +380,44 @@ class ComposeCluster {
     }
     return result;
   }
+}
+
+/**
+ * Builds the compose override that gives replica `id` secret files of its own. The shared file names come
+ * from docker-compose.yml: the replica's *_FILE variables that point into the secrets volume, and the
+ * AUTHLAB_SECRET_FILES list of secrets-init.
+ */
+export async function buildMismatchedSecretsOverride(id: string): Promise<Record<string, unknown>> {
+  const text = await readFile(join(REPOSITORY_ROOT, 'docker-compose.yml'), 'utf8');
+  const document = parse(text, { merge: true }) as { services: Record<string, ComposeServiceEnvironment> };
+  const replicaEnvironment = document.services[id]?.environment ?? {};
+  const sharedFiles = (document.services['secrets-init']?.environment?.AUTHLAB_SECRET_FILES ?? '').split(
+    /\s+/,
+  );
+
+  const replicaOverride: Record<string, string> = {};
+  const ownFiles: string[] = [];
+  for (const [variable, value] of Object.entries(replicaEnvironment)) {
+    if (variable.endsWith('_FILE') && value.startsWith(`${SECRETS_MOUNT}/`)) {
+      const ownFile = `${id}-${value.slice(SECRETS_MOUNT.length + 1)}`;
+      replicaOverride[variable] = `${SECRETS_MOUNT}/${ownFile}`;
+      ownFiles.push(ownFile);
+    }
+  }
+  if (ownFiles.length === 0) {
+    throw new Error(`docker-compose.yml gives ${id} no secret files under ${SECRETS_MOUNT}`);
+  }
+
+  return {
+    services: {
+      'secrets-init': { environment: { AUTHLAB_SECRET_FILES: [...sharedFiles, ...ownFiles].join(' ') } },
+      [id]: { environment: replicaOverride },
+    },
+  };
+}
+
+interface ComposeServiceEnvironment {
+  readonly environment?: Readonly<Record<string, string>>;
 }
 
 interface CommandResult {
