@@ -113,7 +113,7 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
 
   app.register(healthRoutes, { config, redis });
   app.register(publicRoutes, { config });
-  app.register(jwtRoutes, { config });
+  app.register(jwtRoutes, { config, redis });
   // NOTE: the MemoryStore never evicts, so expired memory sessions stay until the process restarts. That
   // is tolerable for a lab replica that shows what per-process sessions cost; the README lists it.
   app.register(sessionStrategyPlugin, {

@@ -8,6 +8,7 @@ import {
   readConfig,
 } from '@authlab/config';
 import { buildCorsOriginsSpec, checkCorsOriginsVariable } from '@authlab/cors-policy';
+import type { RevocationCheckMode } from './revocation-check.js';
 
 /** Every environment variable a replica reads. The README and deploy/env/api.env.example list the same. */
 export const apiConfigSchema = {
@@ -55,6 +56,13 @@ export const apiConfigSchema = {
     max: 60,
     unit: 'seconds',
     description: 'Clock skew allowed when checking exp and nbf, a whole number from 0 to 60.',
+  },
+  API_REVOCATION_CHECK: {
+    kind: 'enum',
+    values: ['off', 'fail-open', 'fail-closed'],
+    default: 'fail-open',
+    description:
+      'Whether the jwt strategy rejects access tokens whose jti the auth service put on the Redis denylist at logout: off (never asks Redis, a token lives until exp), fail-open (asks, and accepts the token while Redis is down, with X-Revocation-Check: skipped) or fail-closed (asks, and answers 503 REVOCATION_CHECK_UNAVAILABLE while Redis is down).',
   },
   API_SESSION_SECRET: {
     kind: 'secret',
@@ -183,6 +191,7 @@ export interface ApiConfig {
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly jwtClockToleranceSeconds: number;
+  readonly revocationCheck: RevocationCheckMode;
   readonly sessionSecret: string;
   readonly sessionTtlSeconds: number;
   /** Keys of the cookie-session strategy, 32 bytes each; the first encrypts, all decrypt. */
@@ -247,6 +256,7 @@ export function loadConfig(env: Environment): ApiConfig {
     jwtIssuer: values.API_JWT_ISSUER,
     jwtAudience: values.API_JWT_AUDIENCE,
     jwtClockToleranceSeconds: values.API_JWT_CLOCK_TOLERANCE_SECONDS,
+    revocationCheck: values.API_REVOCATION_CHECK as RevocationCheckMode,
     sessionSecret: values.API_SESSION_SECRET,
     sessionTtlSeconds: values.API_SESSION_TTL_SECONDS,
     cookieSessionKeys: Object.freeze(keys.keys),

@@ -19,6 +19,16 @@ export const apiErrors = {
     statusCode: 401,
     message: 'The access token is invalid or expired. Sign in again to get a new one.',
   },
+  AUTH_TOKEN_IN_QUERY: {
+    statusCode: 400,
+    message:
+      'Access tokens in the URL are rejected because URLs are written to access logs. Send the token as Authorization: Bearer <token> or in the access_token cookie, and sign in again: treat this token as leaked.',
+  },
+  REVOCATION_CHECK_UNAVAILABLE: {
+    statusCode: 503,
+    message:
+      'The replica cannot check whether the access token was revoked. Retry after the number of seconds in Retry-After.',
+  },
   LOGIN_FAILED: {
     statusCode: 401,
     message: 'The username or password is incorrect. Check them and sign in again.',

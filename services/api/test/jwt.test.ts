@@ -390,10 +390,28 @@ describe('GET /jwt/me', () => {
       expect((await getMe(`BEARER ${mintToken()}`)).statusCode).toBe(200);
     });
 
-    it('ignores a token in the query string', async () => {
+    it('rejects a token in the query string', async () => {
       const response = await app.inject({ method: 'GET', url: `/jwt/me?access_token=${mintToken()}` });
 
-      expectMissingToken(response);
+      expect(response.statusCode).toBe(400);
+      expect(response.headers['www-authenticate']).toBe(INVALID_REQUEST_CHALLENGE);
+      expect(response.json()).toEqual({
+        statusCode: 400,
+        code: 'AUTH_TOKEN_IN_QUERY',
+        error: 'Bad Request',
+        message: apiErrors.AUTH_TOKEN_IN_QUERY.message,
+      });
+    });
+
+    it('rejects a query token next to a valid header', async () => {
+      const response = await app.inject({
+        method: 'GET',
+        url: `/jwt/me?access_token=${mintToken()}`,
+        headers: { authorization: `Bearer ${mintToken()}` },
+      });
+
+      expect(response.statusCode).toBe(400);
+      expect(response.json().code).toBe('AUTH_TOKEN_IN_QUERY');
     });
   });
 

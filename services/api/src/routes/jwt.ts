@@ -1,19 +1,33 @@
+import { AccessTokenDenylist } from '@authlab/revocation';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import { buildAccessTokenVerifier } from '../access-token.js';
-import { parseBearerToken } from '../bearer-token.js';
+import { findAccessToken } from '../access-token-transport.js';
 import type { ApiConfig } from '../config.js';
 import { challenges, createError } from '../errors.js';
+import { buildRevocationCheck } from '../revocation-check.js';
 import { strategyResponseSchema } from './schemas.js';
 
 const REQUIRED_CLAIMS = ['sub', 'iat', 'exp', 'iss', 'aud', 'jti'];
 
+/** Response header that tells the client the denylist was not consulted because Redis was down. */
+const REVOCATION_CHECK_HEADER = 'x-revocation-check';
+
 /**
- * Registers the `jwt` strategy: `GET /jwt/me` verifies the bearer token on this replica alone, with the
- * shared HMAC secret, and never calls the auth service.
+ * Registers the `jwt` strategy: `GET /jwt/me` verifies the access token on this replica alone, with the
+ * shared HMAC secret, and never calls the auth service. The token comes from the `access_token` cookie
+ * or the `Authorization: Bearer` header (see findAccessToken). After the signature and claims, the
+ * token's `jti` is looked up in the Redis denylist as API_REVOCATION_CHECK says.
  */
-export async function jwtRoutes(app: FastifyInstance, options: { config: ApiConfig }) {
+export async function jwtRoutes(app: FastifyInstance, options: { config: ApiConfig; redis: Redis }) {
   const { config } = options;
+  const checkRevocation = buildRevocationCheck({
+    mode: config.revocationCheck,
+    denylist: new AccessTokenDenylist(options.redis),
+    issuer: config.jwtIssuer,
+    log: app.log,
+  });
 
   await app.register(fastifyJwt, {
     secret: config.jwtSecret,
@@ -36,24 +50,51 @@ export async function jwtRoutes(app: FastifyInstance, options: { config: ApiConf
     '/jwt/me',
     { schema: { response: { 200: strategyResponseSchema } } },
     async function readJwtIdentity(request: FastifyRequest, reply: FastifyReply) {
-      const header = parseBearerToken(request.headers.authorization);
+      const lookup = findAccessToken(request);
 
-      if (header.kind === 'missing') {
+      if (lookup.kind === 'in-query') {
+        request.log.info({ reason: 'access_token in the query string' }, 'token rejected');
+        throw createError('AUTH_TOKEN_IN_QUERY', {
+          headers: { 'www-authenticate': challenges.bearerInvalidRequest },
+        });
+      }
+      if (lookup.kind === 'missing') {
         throw createError('AUTH_TOKEN_MISSING', { headers: { 'www-authenticate': challenges.bearer } });
       }
-      if (header.kind === 'malformed') {
-        request.log.info({ reason: header.reason }, 'authorization header rejected');
+      if (lookup.kind === 'malformed') {
+        request.log.info({ reason: lookup.reason }, 'authorization header rejected');
         throw createError('AUTH_HEADER_MALFORMED', {
           headers: { 'www-authenticate': challenges.bearerInvalidRequest },
         });
       }
 
-      const check = verifyAccessToken(header.token);
+      const check = verifyAccessToken(lookup.token);
       if (!check.ok) {
-        request.log.info({ reason: check.reason, claims: check.claims }, 'token rejected');
+        request.log.info(
+          { reason: check.reason, claims: check.claims, source: lookup.source },
+          'token rejected',
+        );
         throw createError('AUTH_TOKEN_INVALID', {
           headers: { 'www-authenticate': challenges.bearerInvalidToken },
         });
+      }
+
+      const { sub, jti } = check.claims;
+      const revocation = await checkRevocation(jti);
+      if (revocation === 'revoked') {
+        request.log.info({ reason: 'TOKEN_REVOKED', claims: { sub, jti } }, 'token rejected');
+        throw createError('AUTH_TOKEN_INVALID', {
+          headers: { 'www-authenticate': challenges.bearerInvalidToken },
+        });
+      }
+      if (revocation === 'unavailable') {
+        request.log.warn({ claims: { sub, jti } }, 'revocation check unavailable');
+        throw createError('REVOCATION_CHECK_UNAVAILABLE', {
+          headers: { 'retry-after': String(config.retryAfterSeconds) },
+        });
+      }
+      if (revocation === 'skipped') {
+        reply.header(REVOCATION_CHECK_HEADER, 'skipped');
       }
 
       request.log.debug({ claims: { sub: check.claims.sub, jti: check.claims.jti } }, 'token accepted');
