@@ -305,7 +305,7 @@ describe('docker-compose.yml', () => {
     const cli = serviceOf(lab, 'cli');
 
     expect(cli.profiles).toEqual(['cli']);
-    expect(cli.command).toEqual(['compare', '--url', 'http://127.0.0.1:8080']);
+    expect(cli.command).toEqual(['compare']);
     // The CLI accepts loopback URLs only, so it shares nginx's network namespace.
     expect(cli.network_mode).toBe('service:nginx');
     for (const name of serviceNames(lab).filter((candidate) => candidate !== 'cli')) {

@@ -1,13 +1,19 @@
 import { parseArgs } from 'node:util';
 import { type BenchArguments, parseBenchArguments } from './bench-arguments.js';
+import { type MatrixArguments, MatrixUsageError, parseMatrixArguments } from './matrix-arguments.js';
 
-export type CommandName = 'up' | 'compare' | 'demo' | 'bench';
+export type CommandName = 'up' | 'compare' | 'drill' | 'demo' | 'bench';
 
 /** Options of the commands that start a local cluster. */
 export interface ClusterArguments {
   readonly replicas: number;
+  /** Port of the round-robin listener. */
   readonly port: number;
+  readonly ipHashPort: number;
+  readonly cookieHashPort: number;
+  readonly stickyRoutePort: number;
   readonly host: string;
+  readonly redisPersistent: boolean;
 }
 
 /** Options of a comparison run. */
@@ -19,10 +25,7 @@ export interface CompareArguments {
 export type ParsedCommand =
   | { readonly name: 'help'; readonly topic: CommandName | undefined }
   | { readonly name: 'up'; readonly options: ClusterArguments }
-  | {
-      readonly name: 'compare';
-      readonly options: CompareArguments & { readonly url: string; readonly json: boolean };
-    }
+  | { readonly name: 'compare' | 'drill'; readonly options: MatrixArguments }
   | { readonly name: 'bench'; readonly options: BenchArguments; readonly argv: readonly string[] }
   | {
       readonly name: 'demo';
@@ -44,6 +47,9 @@ export class UsageError extends Error {
 export const ARGUMENT_DEFAULTS = Object.freeze({
   replicas: 3,
   port: 8080,
+  ipHashPort: 8081,
+  cookieHashPort: 8082,
+  stickyRoutePort: 8083,
   host: '127.0.0.1',
   url: 'http://127.0.0.1:8080',
   clients: 6,
@@ -53,17 +59,24 @@ export const ARGUMENT_DEFAULTS = Object.freeze({
 const LIMITS = Object.freeze({
   replicas: { min: 1, max: 9 },
   port: { min: 1, max: 65_535 },
+  'ip-hash-port': { min: 1, max: 65_535 },
+  'cookie-hash-port': { min: 1, max: 65_535 },
+  'sticky-route-port': { min: 1, max: 65_535 },
   clients: { min: 1, max: 100 },
   requests: { min: 1, max: 1_000 },
 });
 
-const COMMANDS: readonly CommandName[] = ['up', 'compare', 'demo', 'bench'];
+const COMMANDS: readonly CommandName[] = ['up', 'compare', 'drill', 'demo', 'bench'];
 const LOOPBACK_IPV4 = /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/;
 
 const CLUSTER_OPTIONS = {
   replicas: { type: 'string' },
   port: { type: 'string' },
+  'ip-hash-port': { type: 'string' },
+  'cookie-hash-port': { type: 'string' },
+  'sticky-route-port': { type: 'string' },
   host: { type: 'string' },
+  'redis-persistent': { type: 'boolean' },
 } as const;
 const COMPARE_OPTIONS = {
   clients: { type: 'string' },
@@ -92,24 +105,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
     const options = parseBenchArguments(rest);
     return options === undefined ? { name: 'help', topic: name } : { name, options, argv: rest };
   }
-  if (name === 'compare') {
-    const values = parseOptions(name, rest, {
-      ...COMPARE_OPTIONS,
-      url: { type: 'string' },
-      json: { type: 'boolean' },
-      ...HELP_OPTION,
-    });
-    if (values.help) {
-      return { name: 'help', topic: name };
+  if (name === 'compare' || name === 'drill') {
+    try {
+      const options = parseMatrixArguments(name, rest);
+      return options === undefined ? { name: 'help', topic: name } : { name, options };
+    } catch (error) {
+      if (error instanceof MatrixUsageError) {
+        throw new UsageError(error.message, name);
+      }
+      throw error;
     }
-    return {
-      name,
-      options: {
-        ...readCompareArguments(name, values),
-        url: readLoopbackUrl(name, values.url ?? ARGUMENT_DEFAULTS.url),
-        json: values.json ?? false,
-      },
-    };
   }
 
   const values = parseOptions(name, rest, {
@@ -152,7 +157,15 @@ function parseOptions<T extends OptionSpec>(command: CommandName, args: readonly
 
 function readClusterArguments(
   command: CommandName,
-  values: { replicas?: string; port?: string; host?: string },
+  values: {
+    replicas?: string;
+    port?: string;
+    'ip-hash-port'?: string;
+    'cookie-hash-port'?: string;
+    'sticky-route-port'?: string;
+    host?: string;
+    'redis-persistent'?: boolean;
+  },
 ): ClusterArguments {
   const host = values.host ?? ARGUMENT_DEFAULTS.host;
   if (!LOOPBACK_IPV4.test(host)) {
@@ -164,7 +177,21 @@ function readClusterArguments(
   return {
     replicas: readInteger(command, 'replicas', values.replicas, ARGUMENT_DEFAULTS.replicas),
     port: readInteger(command, 'port', values.port, ARGUMENT_DEFAULTS.port),
+    ipHashPort: readInteger(command, 'ip-hash-port', values['ip-hash-port'], ARGUMENT_DEFAULTS.ipHashPort),
+    cookieHashPort: readInteger(
+      command,
+      'cookie-hash-port',
+      values['cookie-hash-port'],
+      ARGUMENT_DEFAULTS.cookieHashPort,
+    ),
+    stickyRoutePort: readInteger(
+      command,
+      'sticky-route-port',
+      values['sticky-route-port'],
+      ARGUMENT_DEFAULTS.stickyRoutePort,
+    ),
     host,
+    redisPersistent: values['redis-persistent'] ?? false,
   };
 }
 
@@ -193,26 +220,4 @@ function readInteger(
     throw new UsageError(`--${option} must be an integer from ${min} to ${max}, got "${text}"`, command);
   }
   return value;
-}
-
-/** Accepts an http URL on a loopback host, the only place a lab cluster runs. */
-function readLoopbackUrl(command: CommandName, text: string): string {
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new UsageError(`--url must be a URL such as ${ARGUMENT_DEFAULTS.url}, got "${text}"`, command);
-  }
-  const isLoopback =
-    url.hostname === 'localhost' || url.hostname === '[::1]' || LOOPBACK_IPV4.test(url.hostname);
-  if (url.protocol !== 'http:' || !isLoopback) {
-    throw new UsageError(
-      `--url must be an http URL on a loopback address (127.x.x.x, localhost or [::1]), got "${text}"`,
-      command,
-    );
-  }
-  if (url.search !== '' || url.hash !== '' || (url.pathname !== '/' && url.pathname !== '')) {
-    throw new UsageError(`--url must be the balancer's origin without a path, got "${text}"`, command);
-  }
-  return url.origin;
 }

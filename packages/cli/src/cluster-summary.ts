@@ -4,7 +4,9 @@ import { DEMO_CREDENTIALS } from '@authlab/users';
 /** Lists the URLs of a running cluster and the demo users, as printed by `up` and `demo`. */
 export function describeRunningCluster(cluster: ClusterHandle): string {
   const rows: [string, string][] = [
-    ['balancer (round-robin)', cluster.urls.balancer],
+    ...Object.entries(cluster.urls.balancers ?? { 'round-robin': cluster.urls.balancer }).map(
+      ([mode, url]): [string, string] => [`balancer (${mode})`, url],
+    ),
     ['auth service', cluster.urls.auth],
     ...cluster.urls.replicas.map((replica): [string, string] => [replica.id, replica.url]),
     ['redis', cluster.urls.redis],

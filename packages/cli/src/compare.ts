@@ -129,7 +129,7 @@ export async function runComparison(options: CompareOptions): Promise<Comparison
 }
 
 /** Raises CompareRunError, with the reason, when nothing listens at the balancer URL or no replica is reachable. */
-async function checkBalancer(balancer: string, timeoutMs: number): Promise<void> {
+export async function checkBalancer(balancer: string, timeoutMs: number): Promise<void> {
   const agent = buildClientAgent();
   try {
     const result = await sendHttpRequest(agent, { method: 'GET', url: `${balancer}/healthz`, timeoutMs });
@@ -221,7 +221,7 @@ async function runRow(balancer: string, plan: RowPlan, options: CompareOptions):
  * fails the run, because no strategy expects it. `basic` has no login: its clients send the password
  * with every request, and no replica creates anything for them.
  */
-async function signIn(
+export async function signIn(
   balancer: string,
   strategy: Strategy,
   client: number,
@@ -270,7 +270,7 @@ async function signIn(
   return { createdBy, authorization: `Bearer ${token}` };
 }
 
-async function sendAuthenticated(
+export async function sendAuthenticated(
   balancer: string,
   strategy: Strategy,
   client: number,
@@ -302,6 +302,7 @@ async function sendAuthenticated(
       client,
       status: result.status,
       servedBy: readHeader(result.headers, 'x-served-by'),
+      retryAfter: readHeader(result.headers, 'retry-after'),
       latencyMs: result.latencyMs,
       sentCookie,
     };
@@ -318,7 +319,7 @@ async function sendAuthenticated(
 }
 
 /** Returns the items in a uniformly random order (Fisher-Yates). */
-function shuffle<T>(items: T[]): T[] {
+export function shuffle<T>(items: T[]): T[] {
   for (let index = items.length - 1; index > 0; index -= 1) {
     const other = Math.floor(Math.random() * (index + 1));
     [items[index], items[other]] = [items[other]!, items[index]!];
@@ -343,7 +344,7 @@ function describeFailure(result: HttpResult): string {
   return `${result.status}${code}${message}`;
 }
 
-function describeNetworkError(error: unknown): string {
+export function describeNetworkError(error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code;
   const message = error instanceof Error ? error.message : String(error);
   return code && !message.includes(code) ? `${code} ${message}` : message;

@@ -1,5 +1,7 @@
 import { BENCH_PROFILES, CLUSTER_DEFAULTS } from '@authlab/bench';
 import { ARGUMENT_DEFAULTS, type CommandName } from './arguments.js';
+import { DRILL_NAMES } from './drills.js';
+import { MATRIX_DEFAULTS } from './matrix-arguments.js';
 
 const GENERAL_HELP = `Usage: authlab <command> [options]
 
@@ -7,7 +9,8 @@ A lab of distributed authentication: JWTs and server sessions behind an nginx lo
 
 Commands:
   up        Start the local cluster (Redis, auth service, replicas, nginx) and stream its logs
-  compare   Sign in with every strategy through the balancer and show which replicas accept each
+  compare   Sign in with every strategy through every balancer mode and show which replicas accept each
+  drill     Inject one fault into a running cluster and count what each strategy loses
   demo      Start the local cluster, run compare once, then keep the cluster up for exploring
   bench     Measure what each strategy costs per request against a running cluster
 
@@ -16,7 +19,29 @@ Run authlab <command> --help for the options of a command.
 
 const CLUSTER_OPTIONS_HELP = `  --replicas N   number of replicas, api-1 to api-N, from 1 to 9 (default ${ARGUMENT_DEFAULTS.replicas})
   --port PORT    TCP port of the balancer's round-robin listener (default ${ARGUMENT_DEFAULTS.port})
-  --host ADDR    loopback address (127.x.x.x) of the balancer's listener (default ${ARGUMENT_DEFAULTS.host})`;
+  --ip-hash-port PORT, --cookie-hash-port PORT, --sticky-route-port PORT
+                 TCP ports of the other balancer modes' listeners (defaults ${ARGUMENT_DEFAULTS.ipHashPort}, ${ARGUMENT_DEFAULTS.cookieHashPort}, ${ARGUMENT_DEFAULTS.stickyRoutePort})
+  --host ADDR    loopback address (127.x.x.x) of the balancer's listeners (default ${ARGUMENT_DEFAULTS.host})
+  --redis-persistent
+                 keep Redis's data in an append-only file, so that a Redis restart keeps the sessions`;
+
+const MATRIX_OPTIONS_HELP = `  --url URL, --ip-hash-url URL, --cookie-hash-url URL, --sticky-route-url URL
+                 a listener's origin, on a loopback address. Default: the listeners of the cluster that
+                 authlab up announced, else 127.0.0.1 ports 8080 to 8083. With only --url, only round-robin runs
+  --modes LIST   balancer modes to run, comma-separated (default: every mode with a listener)
+  --strategies LIST
+                 strategies to run, comma-separated (default: jwt,session-memory,session-redis,cookie-session,basic)
+  --clients N    simulated clients per strategy and balancer mode, from 1 to 100 (default ${MATRIX_DEFAULTS.clients})
+  --same-nat     send every client from one source address, as behind one NAT, to show ip-hash's imbalance
+  --replica ID   the replica that restart-replica, stop-replica and secret-mismatch act on
+                 (default: the one that created the most sessions)
+  --cluster local|compose
+                 how to drive the cluster's parts: the control channel of authlab up (local, the default),
+                 or docker compose commands in the repository folder (compose)
+  --compose-project NAME
+                 compose project name, when it is not the folder's name
+  --json         print one JSON document on stdout instead of the table (docs/report-format.md)
+  --html FILE    also write a self-contained HTML report with charts to FILE`;
 
 const COMPARE_OPTIONS_HELP = `  --clients N    simulated clients per strategy, from 1 to 100 (default ${ARGUMENT_DEFAULTS.clients})
   --requests N   authenticated requests per client, from 1 to 1000 (default ${ARGUMENT_DEFAULTS.requests})`;
@@ -33,18 +58,43 @@ Options:
 ${CLUSTER_OPTIONS_HELP}
   -h, --help     show this help
 `,
-  compare: `Usage: authlab compare [--url ${ARGUMENT_DEFAULTS.url}] [--clients ${ARGUMENT_DEFAULTS.clients}] [--requests ${ARGUMENT_DEFAULTS.requests}] [--json]
+  drill: `Usage: authlab drill <${DRILL_NAMES.join('|')}> [options]
 
-For each strategy (jwt, session-memory, session-redis), signs in simulated clients through the balancer,
-each with its own keep-alive connection and cookie jar, then sends authenticated GET /<strategy>/me
-requests, one at a time, with the clients taking turns in a random order. A last row is one session-redis client without a cookie jar. Prints, per strategy, the
-accepted (200), rejected (401, 403) and failed requests, which replica served them and which signed each
-client in, the latency, and a verdict. Progress goes to stderr.
+Injects one fault into a running cluster while simulated clients of every strategy and balancer mode send
+requests: before the fault, during it and after recovery. Then checks every client's session or token on
+each replica, and prints per strategy and balancer mode the accepted, rejected and failed requests, the
+sessions lost and a verdict against what the lab expects.
+  restart-replica   stop one replica and start it again; memory sessions it held are lost
+  stop-replica      stop one replica while requests are in flight; nginx retries GETs elsewhere
+  redis-outage      stop Redis and start it again; session-redis answers 503 meanwhile
+  auth-outage       stop the auth service; issued tokens keep working, login gets a JSON 502 or 503
+  secret-mismatch   restart one replica with secrets of its own; exactly its share fails
+Needs a cluster started with authlab up (or --cluster compose).
 
 Options:
-  --url URL      balancer origin, on a loopback address (default ${ARGUMENT_DEFAULTS.url})
-${COMPARE_OPTIONS_HELP}
-  --json         print one JSON document on stdout instead of the table
+  --requests N   authenticated requests per client in each phase, from 1 to 1000 (default ${MATRIX_DEFAULTS.drillRequests})
+${MATRIX_OPTIONS_HELP}
+  -h, --help     show this help
+
+Exit status: 0 when the run completed, whatever the verdicts; 1 when the cluster cannot be reached or
+driven, or a sign-in fails; 2 for invalid options.
+`,
+  compare: `Usage: authlab compare [--clients ${MATRIX_DEFAULTS.clients}] [--requests ${MATRIX_DEFAULTS.requests}] [--drill NAME]... [options]
+
+Runs the matrix of strategies and balancer modes. For each strategy and each balancer mode's listener,
+signs in simulated clients, each from its own source address (127.1.N.1, one /24 network per client),
+with its own keep-alive connection and cookie jar, then sends authenticated GET /<strategy>/me requests
+one at a time, the clients taking turns in a random order. A round-robin session-redis client without a
+cookie jar adds one row. With --drill, each drill then runs as authlab drill does.
+
+Prints, per run, balancer mode and strategy, the accepted (200), rejected (401, 403) and failed requests,
+the imbalance (the busiest replica's share times the replica count) and which replica served them, and a
+verdict in plain words. Progress goes to stderr.
+
+Options:
+  --requests N   authenticated requests per client, from 1 to 1000 (default ${MATRIX_DEFAULTS.requests})
+  --drill NAME   also run this drill, one of ${DRILL_NAMES.join(', ')}; repeat for several
+${MATRIX_OPTIONS_HELP}
   -h, --help     show this help
 
 Exit status: 0 when the run completed, whatever the verdicts; 1 when the balancer cannot be reached or a

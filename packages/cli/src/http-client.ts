@@ -18,9 +18,12 @@ export interface HttpRequest {
   readonly timeoutMs: number;
 }
 
-/** Builds the keep-alive agent of one simulated client: one connection, reused for all its requests. */
-export function buildClientAgent(): Agent {
-  return new Agent({ keepAlive: true, maxSockets: 1 });
+/**
+ * Builds the keep-alive agent of one simulated client: one connection, reused for all its requests, opened
+ * from `localAddress` when given (any 127.0.0.0/8 address on Linux).
+ */
+export function buildClientAgent(localAddress?: string): Agent {
+  return new Agent({ keepAlive: true, maxSockets: 1, ...(localAddress ? { localAddress } : {}) });
 }
 
 /** Sends one request through `agent`; rejects on a network error or when `timeoutMs` passes. */

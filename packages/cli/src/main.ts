@@ -30,6 +30,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await runUpCommand(command.options, io);
       case 'compare':
         return await runCompareCommand(command.options, io);
+      case 'drill':
+        return await runCompareCommand(command.options, io, 'drill');
       case 'demo':
         return await runDemoCommand(command.options, io);
       case 'bench':

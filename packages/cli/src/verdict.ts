@@ -1,3 +1,5 @@
+import type { BalancerMode } from '@authlab/balancer';
+
 /** Authentication strategy of a request; `compare` runs all five. */
 export type Strategy = 'jwt' | 'session-memory' | 'session-redis' | 'cookie-session' | 'basic';
 
@@ -16,13 +18,24 @@ export interface RequestRecord {
   readonly latencyMs: number;
   /** Network error message, when no response arrived. */
   readonly error?: string;
+  /** `Retry-After` of the response, when it had one. */
+  readonly retryAfter?: string | undefined;
+  /** Milliseconds from the start of the run to the response (or the error). */
+  readonly atMs?: number;
+  /** Step of a drill the request belongs to. */
+  readonly phase?: DrillPhase;
   /** Whether the request carried a session cookie; false after a response deleted it, or without a jar. */
   readonly sentCookie: boolean;
 }
 
+/** Step of a drill: before the fault, while it lasts, and after recovery. */
+export type DrillPhase = 'before' | 'during' | 'after';
+
 /** Observations of one comparison row: its plan, every request, and the creator of each client's session. */
 export interface RowObservations {
   readonly strategy: Strategy;
+  /** Listener the row's requests went through. Default `round-robin`. */
+  readonly balancerMode?: BalancerMode;
   readonly cookieJar: boolean;
   readonly clients: number;
   readonly requestsPerClient: number;
@@ -33,6 +46,7 @@ export interface RowObservations {
 
 export type RowOutcome =
   | 'works-on-every-replica'
+  | 'kept-on-creator'
   | 'single-replica'
   | 'pinned-to-creator'
   | 'rejected-without-cookie'
@@ -43,6 +57,7 @@ export type RowOutcome =
 export interface RowSummary {
   readonly label: string;
   readonly strategy: Strategy;
+  readonly balancerMode: BalancerMode;
   readonly cookieJar: boolean;
   readonly clients: number;
   readonly requests: number;
@@ -54,6 +69,14 @@ export interface RowSummary {
   readonly errors: number;
   /** Requests per `X-Served-By`, replicas in name order. */
   readonly servedBy: Readonly<Record<string, number>>;
+  /**
+   * Share of the answered requests that the busiest replica served, times the number of replicas seen in
+   * the run: 1 is an even spread, the replica count means one replica served everything. Null without
+   * answers.
+   */
+  readonly imbalance: number | null;
+  /** Share of the answered requests that the busiest replica served, from 0 to 1; null without answers. */
+  readonly busiestShare: number | null;
   /** Clients per creator of their session or token. */
   readonly createdBy: Readonly<Record<string, number>>;
   /** Requests answered by a replica other than the one that created the client's session. */
@@ -113,8 +136,10 @@ export function summarizeRow(observations: RowObservations, replicaCount: number
     }
   }
 
+  const balancerMode = observations.balancerMode ?? 'round-robin';
   const counts: VerdictInput = {
     strategy: observations.strategy,
+    balancerMode,
     cookieJar: observations.cookieJar,
     requests: observations.requests.length,
     accepted,
@@ -133,6 +158,7 @@ export function summarizeRow(observations: RowObservations, replicaCount: number
   return {
     label: observations.cookieJar ? observations.strategy : `${observations.strategy}, no cookie jar`,
     strategy: observations.strategy,
+    balancerMode,
     cookieJar: observations.cookieJar,
     clients: observations.clients,
     requests: observations.requests.length,
@@ -140,6 +166,8 @@ export function summarizeRow(observations: RowObservations, replicaCount: number
     rejected,
     errors: errorMessages.length,
     servedBy: sortRecord(servedBy),
+    imbalance: measureImbalance(servedBy, replicaCount),
+    busiestShare: measureBusiestShare(servedBy),
     createdBy: sortRecord(countValues(observations.creators)),
     reachedOtherReplica,
     rejectedOnOtherReplica,
@@ -153,6 +181,8 @@ export function summarizeRow(observations: RowObservations, replicaCount: number
 /** The counts a verdict is derived from. */
 export interface VerdictInput {
   readonly strategy: Strategy;
+  /** Default `round-robin`. */
+  readonly balancerMode?: BalancerMode;
   readonly cookieJar: boolean;
   readonly requests: number;
   readonly accepted: number;
@@ -198,6 +228,17 @@ export function decideVerdict(input: VerdictInput): { outcome: RowOutcome; verdi
 
   if (rejected === 0) {
     const serving = joinNames(input.servingReplicas);
+    const keptOnCreator =
+      isSessionStrategy(input.strategy) &&
+      input.cookieJar &&
+      input.reachedOtherReplica === 0 &&
+      input.servingReplicas.length > 1;
+    if (keptOnCreator) {
+      return {
+        outcome: 'kept-on-creator',
+        verdict: `the ${input.balancerMode ?? 'round-robin'} mode kept every client on the replica that created its session, so all ${accepted} answered requests were accepted (spread over ${serving})${errorNote}`,
+      };
+    }
     if (input.replicaCount <= 1 || input.servingReplicas.length <= 1) {
       return {
         outcome: 'single-replica',
@@ -216,15 +257,21 @@ export function decideVerdict(input: VerdictInput): { outcome: RowOutcome; verdi
   const isSession = isSessionStrategy(input.strategy);
   if (isSession && input.cookieJar && input.rejectedOnCreator === 0 && input.acceptedOnOtherReplica === 0) {
     const replicas = input.replicaCount;
-    const expected = `expected about ${replicas - 1}/${replicas} with ${replicas} replicas`;
+    const mode = input.balancerMode ?? 'round-robin';
+    // Only round-robin sends each request to any replica alike; the other modes pick one replica per client.
+    const expected =
+      mode === 'round-robin'
+        ? `expected about ${replicas - 1}/${replicas} with ${replicas} replicas`
+        : `the ${mode} mode keeps a client on one replica, which need not be the one that created its session`;
     if (input.rejectedWithoutCookie === 0) {
       return {
         outcome: 'pinned-to-creator',
         verdict: `a session is known only to the replica that created it: ${input.rejectedOnOtherReplica} of ${requests} requests reached another replica and were rejected (${expected})${errorNote}`,
       };
     }
-    // The replica that does not know the session also deletes its cookie, as a browser would see it, so
-    // the client stays signed out even when a later request reaches the replica that created the session.
+    // A replica that clears the cookie of a session it does not know signs the client out for good, even
+    // when a later request reaches the replica that created the session. The lab's replicas keep the
+    // cookie, so this branch shows only against a server that clears it.
     return {
       outcome: 'pinned-to-creator',
       verdict:
@@ -260,6 +307,20 @@ function measureLatency(requests: readonly RequestRecord[]): RowSummary['latency
   const percentile = (fraction: number) =>
     answered[Math.min(answered.length - 1, Math.floor(fraction * answered.length))]!;
   return { median: percentile(0.5), p95: percentile(0.95) };
+}
+
+function measureBusiestShare(servedBy: Readonly<Record<string, number>>): number | null {
+  const counts = Object.values(servedBy);
+  const answered = counts.reduce((sum, count) => sum + count, 0);
+  return answered === 0 ? null : Math.round((Math.max(...counts) / answered) * 1000) / 1000;
+}
+
+function measureImbalance(servedBy: Readonly<Record<string, number>>, replicaCount: number): number | null {
+  const busiestShare = measureBusiestShare(servedBy);
+  if (busiestShare === null) {
+    return null;
+  }
+  return Math.round(busiestShare * Math.max(replicaCount, Object.keys(servedBy).length) * 100) / 100;
 }
 
 function countValues(values: readonly (string | undefined)[]): Record<string, number> {

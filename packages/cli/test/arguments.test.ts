@@ -22,39 +22,112 @@ describe('parseCommandLine', () => {
   it('applies the defaults of up', () => {
     expect(parseCommandLine(['up'])).toEqual({
       name: 'up',
-      options: { replicas: 3, port: 8080, host: '127.0.0.1' },
+      options: {
+        replicas: 3,
+        port: 8080,
+        ipHashPort: 8081,
+        cookieHashPort: 8082,
+        stickyRoutePort: 8083,
+        host: '127.0.0.1',
+        redisPersistent: false,
+      },
     });
   });
 
   it('reads the options of up', () => {
-    expect(parseCommandLine(['up', '--replicas', '5', '--port=9090', '--host', '127.0.0.2'])).toEqual({
+    expect(
+      parseCommandLine([
+        'up',
+        '--replicas',
+        '5',
+        '--port=9090',
+        '--sticky-route-port',
+        '9093',
+        '--host',
+        '127.0.0.2',
+        '--redis-persistent',
+      ]),
+    ).toEqual({
       name: 'up',
-      options: { replicas: 5, port: 9090, host: '127.0.0.2' },
+      options: {
+        replicas: 5,
+        port: 9090,
+        ipHashPort: 8081,
+        cookieHashPort: 8082,
+        stickyRoutePort: 9093,
+        host: '127.0.0.2',
+        redisPersistent: true,
+      },
     });
   });
 
   it('reads the options of compare', () => {
-    expect(
-      parseCommandLine([
-        'compare',
-        '--url',
-        'http://127.0.0.1:18080/',
-        '--clients',
-        '2',
-        '--requests',
-        '9',
-        '--json',
-      ]),
-    ).toEqual({
+    const parsed = parseCommandLine([
+      'compare',
+      '--url',
+      'http://127.0.0.1:18080',
+      '--sticky-route-url',
+      'http://localhost:18083/',
+      '--modes',
+      'round-robin,sticky-route',
+      '--strategies',
+      'jwt,session-memory',
+      '--clients',
+      '2',
+      '--requests=9',
+      '--same-nat',
+      '--drill',
+      'redis-outage',
+      '--drill',
+      'restart-replica',
+      '--replica',
+      'api-2',
+      '--html',
+      'report.html',
+      '--json',
+    ]);
+
+    expect(parsed).toEqual({
       name: 'compare',
-      options: { url: 'http://127.0.0.1:18080', clients: 2, requests: 9, json: true },
+      options: {
+        urls: { 'round-robin': 'http://127.0.0.1:18080', 'sticky-route': 'http://localhost:18083' },
+        modes: ['round-robin', 'sticky-route'],
+        strategies: ['jwt', 'session-memory'],
+        clients: 2,
+        requests: 9,
+        sameNat: true,
+        drills: ['redis-outage', 'restart-replica'],
+        drillsOnly: false,
+        replica: 'api-2',
+        cluster: 'local',
+        composeProject: undefined,
+        json: true,
+        html: 'report.html',
+      },
     });
   });
 
   it('applies the defaults of compare', () => {
-    expect(parseCommandLine(['compare'])).toEqual({
-      name: 'compare',
-      options: { url: ARGUMENT_DEFAULTS.url, clients: 6, requests: 30, json: false },
+    const parsed = parseCommandLine(['compare']);
+
+    expect(parsed.name).toBe('compare');
+    expect(parsed).toMatchObject({
+      options: {
+        urls: {},
+        modes: undefined,
+        clients: 6,
+        requests: 30,
+        sameNat: false,
+        drills: [],
+        json: false,
+      },
+    });
+  });
+
+  it('reads a drill with fewer requests per phase', () => {
+    expect(parseCommandLine(['drill', 'secret-mismatch', '--cluster', 'compose'])).toMatchObject({
+      name: 'drill',
+      options: { drills: ['secret-mismatch'], drillsOnly: true, requests: 10, cluster: 'compose' },
     });
   });
 
@@ -64,7 +137,11 @@ describe('parseCommandLine', () => {
       options: {
         replicas: 2,
         port: 8080,
+        ipHashPort: 8081,
+        cookieHashPort: 8082,
+        stickyRoutePort: 8083,
         host: '127.0.0.1',
+        redisPersistent: false,
         clients: 3,
         requests: 30,
         once: true,
@@ -82,7 +159,12 @@ describe('parseCommandLine', () => {
   });
 
   it.each([
-    [['deploy'], 'unknown command "deploy"; the commands are up, compare, demo'],
+    [['deploy'], 'unknown command "deploy"; the commands are up, compare, drill, demo, bench'],
+    [['drill'], 'authlab drill takes one drill name, one of restart-replica, redis-outage'],
+    [['drill', 'flood'], 'the drill name must be one of restart-replica, redis-outage, auth-outage'],
+    [['compare', '--drill', 'flood'], '--drill must be one of restart-replica'],
+    [['compare', '--modes', 'least-conn'], '--modes takes a comma-separated list of round-robin, ip-hash'],
+    [['compare', '--cluster', 'kubernetes'], '--cluster must be local or compose, got "kubernetes"'],
     [['up', '--replicas', '0'], '--replicas must be an integer from 1 to 9, got "0"'],
     [['up', '--replicas', '2.5'], '--replicas must be an integer from 1 to 9, got "2.5"'],
     [['up', '--port', '70000'], '--port must be an integer from 1 to 65535, got "70000"'],
@@ -94,7 +176,7 @@ describe('parseCommandLine', () => {
     [['compare', '--clients', '101'], '--clients must be an integer from 1 to 100, got "101"'],
     [['compare', '--url', 'http://10.0.0.5:8080'], '--url must be an http URL on a loopback address'],
     [['compare', '--url', 'https://127.0.0.1:8080'], '--url must be an http URL on a loopback address'],
-    [['compare', '--url', 'http://127.0.0.1:8080/jwt'], "--url must be the balancer's origin without a path"],
+    [['compare', '--url', 'http://127.0.0.1:8080/jwt'], "--url must be a listener's origin without a path"],
     [['compare', '--url', 'not a url'], '--url must be a URL such as http://127.0.0.1:8080, got "not a url"'],
     [['compare', '--colour'], "Unknown option '--colour'"],
   ])('rejects %j', (argv, message) => {

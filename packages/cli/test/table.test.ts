@@ -4,6 +4,7 @@ import { type ComparisonReport, type RowSummary, renderComparisonTable } from '.
 const JWT_ROW: RowSummary = {
   label: 'jwt',
   strategy: 'jwt',
+  balancerMode: 'round-robin',
   cookieJar: true,
   clients: 6,
   requests: 180,
@@ -11,6 +12,8 @@ const JWT_ROW: RowSummary = {
   rejected: 0,
   errors: 0,
   servedBy: { 'api-1': 60, 'api-2': 60, 'api-3': 60 },
+  imbalance: 1,
+  busiestShare: 0.333,
   createdBy: { auth: 6 },
   reachedOtherReplica: 0,
   rejectedOnOtherReplica: 0,

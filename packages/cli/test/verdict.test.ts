@@ -40,8 +40,34 @@ describe('decideVerdict', () => {
     );
   });
 
+  it('calls sessions that never left their creator kept on it', () => {
+    const result = decideVerdict({ ...BASE, balancerMode: 'sticky-route' });
+
+    expect(result.outcome).toBe('kept-on-creator');
+    expect(result.verdict).toBe(
+      'the sticky-route mode kept every client on the replica that created its session, so all 90 answered requests were accepted (spread over api-1, api-2 and api-3)',
+    );
+  });
+
+  it('gives no round-robin share for a hashing mode', () => {
+    const result = decideVerdict({
+      ...BASE,
+      balancerMode: 'cookie-hash',
+      accepted: 30,
+      rejected: 60,
+      reachedOtherReplica: 60,
+      rejectedOnOtherReplica: 60,
+    });
+
+    expect(result.outcome).toBe('pinned-to-creator');
+    expect(result.verdict).toContain(
+      'the cookie-hash mode keeps a client on one replica, which need not be the one that created its session',
+    );
+    expect(result.verdict).not.toContain('expected about');
+  });
+
   it('names replicas that served nothing', () => {
-    const result = decideVerdict({ ...BASE, servingReplicas: ['api-1', 'api-3'] });
+    const result = decideVerdict({ ...BASE, strategy: 'jwt', servingReplicas: ['api-1', 'api-3'] });
 
     expect(result.verdict).toBe(
       'works on every replica: all 90 answered requests were accepted by api-1 and api-3 (1 other replica served none)',

@@ -6,6 +6,7 @@ export type {
   ClusterUrls,
   ReplicaEndpoint,
 } from './cluster-handle.js';
+export { buildComposeDriver, type ComposeDriverOptions } from './compose-driver.js';
 export { probeHttpStatus } from './http-probe.js';
 export { ClusterStartError, type LocalClusterOptions, startLocalCluster } from './local-cluster.js';
 export { formatLogLine, type LogRecord } from './log-format.js';
@@ -25,3 +26,12 @@ export {
   type RedisServerOptions,
   startRedisServer,
 } from './redis-server.js';
+export {
+  ClusterConnectionError,
+  type ClusterState,
+  type ConnectedCluster,
+  connectToCluster,
+  defaultStateFilePath,
+  type SupervisorControl,
+  startSupervisorControl,
+} from './supervisor-control.js';

@@ -1,6 +1,7 @@
 import { type ClusterHandle, startLocalCluster } from '@authlab/cluster';
 import type { ClusterArguments, CompareArguments } from '../arguments.js';
 import { describeCurlExamples, describeRunningCluster } from '../cluster-summary.js';
+import { ALL_STRATEGIES } from '../matrix.js';
 import { type CliIo, listenForStopSignals } from '../terminal.js';
 import { runCompareCommand } from './compare.js';
 
@@ -24,6 +25,12 @@ export async function runDemoCommand(
       replicaCount: options.replicas,
       balancerHost: options.host,
       balancerPort: options.port,
+      balancerPorts: {
+        'ip-hash': options.ipHashPort,
+        'cookie-hash': options.cookieHashPort,
+        'sticky-route': options.stickyRoutePort,
+      },
+      redisPersistent: options.redisPersistent,
       ...(options.logs ? { onLogLine: (record) => io.stderr.write(`${record.text}\n`) } : {}),
     });
     io.stdout.write(describeRunningCluster(cluster));
@@ -31,7 +38,24 @@ export async function runDemoCommand(
 
     const status = signals.isStopRequested()
       ? 0
-      : await runCompareCommand({ ...options, url: cluster.urls.balancer, json: false }, io);
+      : await runCompareCommand(
+          {
+            urls: cluster.urls.balancers ?? { 'round-robin': cluster.urls.balancer },
+            modes: undefined,
+            strategies: ALL_STRATEGIES,
+            clients: options.clients,
+            requests: options.requests,
+            sameNat: false,
+            drills: [],
+            drillsOnly: false,
+            replica: undefined,
+            cluster: 'local',
+            composeProject: undefined,
+            json: false,
+            html: undefined,
+          },
+          io,
+        );
     if (options.once || status !== 0 || signals.isStopRequested()) {
       return status;
     }

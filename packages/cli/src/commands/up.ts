@@ -1,4 +1,9 @@
-import { startLocalCluster } from '@authlab/cluster';
+import {
+  defaultStateFilePath,
+  type SupervisorControl,
+  startLocalCluster,
+  startSupervisorControl,
+} from '@authlab/cluster';
 import type { ClusterArguments } from '../arguments.js';
 import { describeRunningCluster } from '../cluster-summary.js';
 import { type CliIo, listenForStopSignals } from '../terminal.js';
@@ -17,16 +22,34 @@ export async function runUpCommand(options: ClusterArguments, io: CliIo): Promis
       replicaCount: options.replicas,
       balancerHost: options.host,
       balancerPort: options.port,
+      balancerPorts: {
+        'ip-hash': options.ipHashPort,
+        'cookie-hash': options.cookieHashPort,
+        'sticky-route': options.stickyRoutePort,
+      },
+      redisPersistent: options.redisPersistent,
       onLogLine: (record) => io.stdout.write(`${record.text}\n`),
     });
 
+    let control: SupervisorControl | undefined;
+    try {
+      // The control channel lets authlab drill and compare --drill, run from other shells, stop and start
+      // the parts of this cluster.
+      control = await startSupervisorControl(cluster, { stateFile: defaultStateFilePath(io.env) });
+    } catch (error) {
+      io.stderr.write(
+        `authlab: drills are unavailable, the control channel did not open: ${(error as Error).message}\n`,
+      );
+    }
+
     io.stdout.write(describeRunningCluster(cluster));
     io.stdout.write(
-      `Compare the strategies: authlab compare --url ${cluster.urls.balancer}\nPress Ctrl-C to stop.\n`,
+      `Compare the strategies: authlab compare${control ? `\nRun a drill: authlab drill restart-replica (control channel ${control.url}, announced in ${control.stateFile})` : ''}\nPress Ctrl-C to stop.\n`,
     );
 
     const signal = await signals.stopRequested;
     io.stderr.write(`authlab: ${signal} received, stopping the cluster (Ctrl-C again to kill it)\n`);
+    await control?.stop();
     await cluster.stop();
     io.stderr.write('authlab: the cluster is stopped\n');
     return 0;
