@@ -125,6 +125,15 @@ describe('cookie-session and basic across replicas', () => {
     expect([...servedBy].sort()).toEqual([...cluster.replicaIds].sort());
   });
 
+  it('answers an oversized basic header with a JSON 4xx', async () => {
+    const response = await sendRequest(`${cluster.urls.balancer}/basic/me`, {
+      headers: { authorization: `Basic ${'QUJD'.repeat(5_000)}` },
+    });
+
+    expect(response.status).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'REQUEST_HEADER_TOO_LARGE' });
+  });
+
   it('challenges a wrong basic password through the balancer', async () => {
     const response = await sendRequest(`${cluster.urls.balancer}/basic/me`, {
       headers: { authorization: basicHeader(TEST_USER.username, 'not-the-password') },

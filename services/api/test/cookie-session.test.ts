@@ -483,3 +483,59 @@ describe('cookie-session logout', () => {
     expect(parseSetCookie(sessionCookies(response)[0] ?? '').attributes.get('max-age')).toBe('0');
   });
 });
+
+describe('cookie-session bad input', () => {
+  it('rejects a login body that is not JSON', async () => {
+    const app = await startApp();
+
+    const plain = await app.inject({
+      method: 'POST',
+      url: '/cookie-session/login',
+      headers: { 'content-type': 'text/plain' },
+      payload: '{"username":"alice","password":"x"}',
+    });
+    const broken = await app.inject({
+      method: 'POST',
+      url: '/cookie-session/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"username":',
+    });
+
+    expect(plain.statusCode).toBe(415);
+    expect(plain.json().code).toBe('MEDIA_TYPE_UNSUPPORTED');
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json().code).toBe('BODY_INVALID');
+  });
+
+  it('rejects extra fields in a note body', async () => {
+    const app = await startApp();
+    const cookie = await signIn(app);
+
+    const response = await app.inject({
+      method: 'PUT',
+      url: '/cookie-session/data',
+      headers: { cookie },
+      payload: { note: 'x', sub: 'bob' },
+    });
+
+    expect(response.statusCode).toBe(400);
+    expect(response.json().code).toBe('REQUEST_INVALID');
+  });
+
+  it('rejects malformed cookie headers with 401', async () => {
+    const app = await startApp();
+    const cookieHeaders = {
+      'only separators': ';;;==;',
+      'a 12 KB cookie': `${COOKIE_NAME}=${'B'.repeat(12_000)}`,
+      'two session cookies': `${COOKIE_NAME}=a%3Bb; ${COOKIE_NAME}=c%3Bd`,
+      'a control character': `${COOKIE_NAME}=%00%3B%00`,
+    };
+
+    for (const [label, cookie] of Object.entries(cookieHeaders)) {
+      const response = await readMe(app, cookie);
+
+      expect(response.statusCode, label).toBe(401);
+      expect(response.json().code, label).toBe('SESSION_REQUIRED');
+    }
+  });
+});
