@@ -418,6 +418,29 @@ describe('cookie-session key rotation', () => {
     expectSessionRequired(await readMe(after, oldCookie));
   });
 
+  it('does not re-issue an expired old-key cookie', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-01-01T12:00:00Z'));
+    const before = await startApp({
+      API_COOKIE_SESSION_KEYS: TEST_COOKIE_KEY,
+      API_COOKIE_SESSION_TTL_SECONDS: '10',
+    });
+    const during = await startApp({
+      API_COOKIE_SESSION_KEYS: `${TEST_COOKIE_KEY_NEXT},${TEST_COOKIE_KEY}`,
+      API_COOKIE_SESSION_TTL_SECONDS: '10',
+    });
+    // A note stored at 8 s moves the plugin's own timestamp, so only the login time has expired at 11 s.
+    const stored = await storeNote(before, await signIn(before), 'late');
+    vi.setSystemTime(new Date('2026-01-01T12:00:08Z'));
+    const touched = await storeNote(before, cookiePair(stored, COOKIE_NAME), 'later');
+    vi.setSystemTime(new Date('2026-01-01T12:00:11Z'));
+
+    const response = await readMe(during, cookiePair(touched, COOKIE_NAME));
+
+    expectSessionRequired(response);
+    expect(sessionCookies(response)).toEqual([]);
+  });
+
   it('does not re-issue a cookie of the first key', async () => {
     const app = await startApp({ API_COOKIE_SESSION_KEYS: `${TEST_COOKIE_KEY_NEXT},${TEST_COOKIE_KEY}` });
     const cookie = await signIn(app);

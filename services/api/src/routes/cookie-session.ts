@@ -96,6 +96,9 @@ export function addCookieSessionRoutes(scope: FastifyInstance, options: CookieSe
   function requireSession(request: FastifyRequest): { sub: string; remainingSeconds: number } {
     const check = checkSession(request, config.cookieSessionTtlSeconds);
     if (!check.ok) {
+      // An expired session that an older key decrypted is marked as changed; without this the plugin
+      // would re-encrypt it and send it back with the 401.
+      request.cookieSession.changed = false;
       request.log.info({ strategy, reason: check.reason }, 'session rejected');
       throw sessionRequired();
     }
