@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests run in parallel; cross-service tests start whole clusters on loopback,
-// so they run one file at a time to stay within a two-core machine.
+// Three projects: unit tests run in parallel; cross-service and browser tests start whole clusters on
+// loopback, so they run one file at a time to stay within a two-core machine.
 export default defineConfig({
   test: {
     projects: [
@@ -26,6 +26,18 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 60_000,
+          hookTimeout: 90_000,
+          // Chromium and a cluster together are heavy on two cores, so these files wait for the others.
+          sequence: { groupOrder: 1 },
         },
       },
     ],

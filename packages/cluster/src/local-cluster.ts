@@ -455,6 +455,7 @@ class LocalCluster {
       AUTH_JWT_SECRET_FILE: this.secretPaths.jwt,
       AUTH_REDIS_URL: `redis://${this.topology.redis.host}:${this.topology.redis.port}`,
       AUTH_TRUST_PROXY: PROXY_ADDRESS,
+      ...this.corsVariable('AUTH_CORS_ORIGINS'),
       LOG_LEVEL: this.settings.logLevel,
     });
     // /readyz also checks Redis, so an auth service started while Redis is stopped counts as ready once alive.
@@ -482,6 +483,7 @@ class LocalCluster {
       API_COOKIE_SESSION_KEYS_FILE: secrets.cookieSession,
       API_REDIS_URL: `redis://${this.topology.redis.host}:${this.topology.redis.port}`,
       API_TRUST_PROXY: PROXY_ADDRESS,
+      ...this.corsVariable('API_CORS_ORIGINS'),
       LOG_LEVEL: this.settings.logLevel,
     });
     this.replicas.set(id, child);
@@ -533,6 +535,22 @@ class LocalCluster {
       timeoutMs: this.settings.readyTimeoutMs,
       description: `a 200 response from the balancer on ${healthUrl}`,
     });
+  }
+
+  /**
+   * Sets a service's CORS allowlist to the dashboard's origin, which differs from the services' default
+   * (port 8088) when the cluster picks free ports. Without a dashboard the services keep their default.
+   */
+  private corsVariable(name: string): Record<string, string> {
+    const dashboard = this.topology.dashboard;
+    if (!dashboard) {
+      return {};
+    }
+    const origins = [`http://${dashboard.host}:${dashboard.port}`];
+    if (dashboard.host === '127.0.0.1') {
+      origins.push(`http://localhost:${dashboard.port}`);
+    }
+    return { [name]: origins.join(',') };
   }
 
   /**

@@ -21,13 +21,18 @@ export interface StrategyEntry {
   readonly stateOnOneReplica: boolean;
 }
 
+/**
+ * What a balancer mode pins a client to one replica by: nothing (`none`), the client's address, a hash of
+ * the session cookies, or a route cookie that names the replica which created the session.
+ */
+export type Pinning = 'none' | 'client-address' | 'session-cookie-hash' | 'route-cookie';
+
 /** One nginx listener and how it picks a replica. */
 export interface BalancerModeEntry {
   readonly id: string;
   /** Port of the listener on the balancer host. */
   readonly port: number;
-  /** True when the mode sends one client to the same replica every time. */
-  readonly sticky: boolean;
+  readonly pinning: Pinning;
 }
 
 export const STRATEGIES: readonly StrategyEntry[] = Object.freeze([
@@ -56,10 +61,28 @@ export const STRATEGIES: readonly StrategyEntry[] = Object.freeze([
     cookieName: 'sid_redis',
     stateOnOneReplica: false,
   },
+  {
+    id: 'cookie-session',
+    credential: 'cookie',
+    loginPath: '/cookie-session/login',
+    mePath: '/cookie-session/me',
+    logoutPath: '/cookie-session/logout',
+    cookieName: 'sid_cookie',
+    stateOnOneReplica: false,
+  },
+  {
+    id: 'basic',
+    credential: 'basic',
+    mePath: '/basic/me',
+    stateOnOneReplica: false,
+  },
 ]);
 
 export const BALANCER_MODES: readonly BalancerModeEntry[] = Object.freeze([
-  { id: 'round-robin', port: 8080, sticky: false },
+  { id: 'round-robin', port: 8080, pinning: 'none' },
+  { id: 'ip-hash', port: 8081, pinning: 'client-address' },
+  { id: 'cookie-hash', port: 8082, pinning: 'session-cookie-hash' },
+  { id: 'sticky-route', port: 8083, pinning: 'route-cookie' },
 ]);
 
 /** The demo users of `@authlab/users`. Their passwords are public on purpose: this is a lab. */
@@ -69,15 +92,29 @@ export const DEMO_USERS: readonly { readonly username: string; readonly password
   { username: 'carol', password: 'carol-sings-in-the-lab' },
 ]);
 
-/** Outcome the lab expects from a burst: every request accepted, or most rejected because state stays on one replica. */
-export type ExpectedOutcome = 'all-accepted' | 'mostly-rejected';
+/**
+ * Outcome the lab expects from a burst: every request accepted; most rejected because the session stays on
+ * one replica; or, under `cookie-hash`, all on one replica and accepted only if that replica created the
+ * session.
+ */
+export type ExpectedOutcome = 'all-accepted' | 'mostly-rejected' | 'all-or-none';
 
 /** Returns the outcome the lab predicts for a strategy behind a balancer mode. */
 export function predictOutcome(strategy: StrategyEntry, mode: BalancerModeEntry): ExpectedOutcome {
-  if (strategy.stateOnOneReplica && !mode.sticky) {
-    return 'mostly-rejected';
+  if (!strategy.stateOnOneReplica) {
+    return 'all-accepted';
   }
-  return 'all-accepted';
+
+  switch (mode.pinning) {
+    case 'none':
+      return 'mostly-rejected';
+    case 'session-cookie-hash':
+      // The sign-in request lacks the new cookie, so its hash may pick another replica than the requests after it.
+      return 'all-or-none';
+    case 'client-address':
+    case 'route-cookie':
+      return 'all-accepted';
+  }
 }
 
 export function findStrategy(id: string): StrategyEntry | undefined {

@@ -43,7 +43,12 @@ describe('parseDashboardConfig', () => {
     const parsed = parseDashboardConfig(undefined, '127.0.0.1');
 
     expect(parsed.config).toEqual({
-      balancerUrls: { 'round-robin': 'http://127.0.0.1:8080' },
+      balancerUrls: {
+        'round-robin': 'http://127.0.0.1:8080',
+        'ip-hash': 'http://127.0.0.1:8081',
+        'cookie-hash': 'http://127.0.0.1:8082',
+        'sticky-route': 'http://127.0.0.1:8083',
+      },
       drillApiUrl: null,
     });
     expect(parsed.notices).toEqual([]);

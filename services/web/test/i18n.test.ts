@@ -65,7 +65,7 @@ describe('translate', () => {
   });
 
   it('rejects keys built at run time that do not exist', () => {
-    expect(isMessageKey('strategy.basic.name')).toBe(false);
+    expect(isMessageKey('strategy.digest.name')).toBe(false);
     expect(isMessageKey('toString')).toBe(false);
   });
 });

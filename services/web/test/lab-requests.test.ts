@@ -23,13 +23,6 @@ function strategy(id: string): StrategyEntry {
   return entry;
 }
 
-const basic: StrategyEntry = {
-  id: 'basic',
-  credential: 'basic',
-  mePath: '/basic/me',
-  stateOnOneReplica: false,
-};
-
 describe('demo users', () => {
   it('match the published demo credentials', () => {
     expect(DEMO_USERS).toEqual(DEMO_CREDENTIALS);
@@ -56,7 +49,7 @@ describe('planLogin', () => {
   });
 
   it('has no sign-in request for basic', () => {
-    expect(planLogin(basic, BASE_URL, alice)).toBeNull();
+    expect(planLogin(strategy('basic'), BASE_URL, alice)).toBeNull();
   });
 });
 
@@ -82,7 +75,7 @@ describe('planMe', () => {
   });
 
   it('sends the password in a Basic header for basic', () => {
-    const planned = planMe(basic, BASE_URL, { accessToken: null, basicCredentials: alice });
+    const planned = planMe(strategy('basic'), BASE_URL, { accessToken: null, basicCredentials: alice });
     expect(planned.headers).toEqual({ authorization: `Basic ${encodeBase64('alice:alice-in-the-lab')}` });
   });
 });

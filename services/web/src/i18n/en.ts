@@ -50,9 +50,26 @@ export const en = {
   'strategy.session-redis.name': 'session-redis (cookie)',
   'strategy.session-redis.about':
     'The session lives in Redis, which every replica reads, so any replica accepts the cookie.',
+  'strategy.cookie-session.name': 'cookie-session (encrypted cookie)',
+  'strategy.cookie-session.about':
+    'The whole session is encrypted into an HttpOnly cookie. Every replica holds the key, so any replica reads it and no store is needed.',
+  'strategy.basic.name': 'basic (password on every request)',
+  'strategy.basic.about':
+    'There is no sign-in request: the page sends the user name and password in an Authorization: Basic header with every request, and each replica checks the password hash every time.',
   'mode.round-robin.name': 'round-robin (port {port})',
   'mode.round-robin.about': 'Each request goes to the next replica in turn.',
+  'mode.ip-hash.name': 'ip-hash (port {port})',
+  'mode.ip-hash.about':
+    'nginx hashes the first three octets of the client address, so every client of one /24 network, this browser included, reaches the same replica.',
+  'mode.cookie-hash.name': 'cookie-hash (port {port})',
+  'mode.cookie-hash.about':
+    'nginx hashes the session cookies, so requests with the same cookies reach one replica. A request without them, such as the sign-in, can reach another one.',
+  'mode.sticky-route.name': 'sticky-route (port {port})',
+  'mode.sticky-route.about':
+    'The replica that creates a session sets a route cookie with its id, and nginx sends later requests to that replica. Without the cookie it uses round-robin.',
   'expect.all-accepted': 'Expected: every request is accepted, whichever replica answers.',
+  'expect.all-or-none':
+    'Expected: every request reaches the one replica the session cookie hashes to. All are accepted if that replica created the session, and all are rejected otherwise.',
   'expect.mostly-rejected':
     'Expected: most requests are rejected, because only the replica that created the session knows it. With N replicas about (N-1)/N fail.',
 

@@ -48,9 +48,26 @@ export const zhCn: Readonly<Record<MessageKey, string>> = {
     '处理登录的副本把会话保存在自己的内存里，并设置一个 HttpOnly Cookie。其他副本不知道这个会话。',
   'strategy.session-redis.name': 'session-redis（Cookie）',
   'strategy.session-redis.about': '会话保存在每个副本都能读取的 Redis 中，所以任何副本都接受这个 Cookie。',
+  'strategy.cookie-session.name': 'cookie-session（加密 Cookie）',
+  'strategy.cookie-session.about':
+    '整个会话被加密写进一个 HttpOnly Cookie。每个副本都持有密钥，所以任何副本都能读取它，不需要会话存储。',
+  'strategy.basic.name': 'basic（每个请求都带密码）',
+  'strategy.basic.about':
+    '没有登录请求：页面在每个请求的 Authorization: Basic 头中发送用户名和密码，每个副本每次都要校验密码哈希。',
   'mode.round-robin.name': 'round-robin（端口 {port}）',
   'mode.round-robin.about': '请求依次轮流发往下一个副本。',
+  'mode.ip-hash.name': 'ip-hash（端口 {port}）',
+  'mode.ip-hash.about':
+    'nginx 对客户端地址的前三段做哈希，所以同一个 /24 网段的所有客户端（包括这个浏览器）都到达同一个副本。',
+  'mode.cookie-hash.name': 'cookie-hash（端口 {port}）',
+  'mode.cookie-hash.about':
+    'nginx 对会话 Cookie 做哈希，所以带相同 Cookie 的请求到达同一个副本。不带这些 Cookie 的请求（例如登录）可能到达另一个副本。',
+  'mode.sticky-route.name': 'sticky-route（端口 {port}）',
+  'mode.sticky-route.about':
+    '创建会话的副本会设置一个带有自己编号的 route Cookie，nginx 把之后的请求发往这个副本。没有这个 Cookie 时使用 round-robin。',
   'expect.all-accepted': '预期：无论哪个副本应答，每个请求都被接受。',
+  'expect.all-or-none':
+    '预期：每个请求都到达会话 Cookie 哈希到的那个副本。如果正是这个副本创建了会话，请求全部被接受，否则全部被拒绝。',
   'expect.mostly-rejected':
     '预期：大多数请求被拒绝，因为只有创建会话的副本知道这个会话。有 N 个副本时，大约 (N-1)/N 的请求失败。',
 
