@@ -115,10 +115,11 @@ describe('replica CORS for the dashboard', () => {
   });
 
   it('sets the session cookie on a credentialed login and accepts it back', async () => {
-    for (const [strategy, cookieName] of [
+    const strategies = [
       ['session-memory', 'sid_memory'],
       ['session-redis', 'sid_redis'],
-    ]) {
+    ] as const;
+    for (const [strategy, cookieName] of strategies) {
       const signIn = await login(strategy, DASHBOARD);
       expect(signIn.statusCode, strategy).toBe(200);
       expectCredentialedCors(signIn);
