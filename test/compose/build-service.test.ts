@@ -29,6 +29,7 @@ interface BuildStage {
 }
 
 const BUILD_TIMEOUT_MS = 5 * 60_000;
+const SECRETS_MOUNT = '/run/secrets/authlab';
 
 /** Reads the build stages from the Dockerfile, so the test runs exactly the steps the images run. */
 async function readBuildStages(): Promise<BuildStage[]> {
@@ -137,15 +138,39 @@ describe('deploy/compose/build-service.sh', () => {
     return { child, output: () => output };
   }
 
+  /**
+   * Returns a service's environment from docker-compose.yml for a run on this machine: `overrides` replace
+   * the addresses, and every secret file of the volume becomes a file in the work folder with what
+   * secrets-init writes (32 random bytes as 64 hex digits).
+   */
+  async function composeEnvironmentOnLoopback(
+    serviceName: string,
+    overrides: Record<string, string>,
+  ): Promise<Record<string, string>> {
+    const environment: Record<string, string> = { ...serviceOf(readDefaultLab(), serviceName).environment };
+    const secretsDir = await mkdtemp(join(workDir, 'secrets-'));
+    for (const [variable, value] of Object.entries(environment)) {
+      if (variable.endsWith('_FILE') && value.startsWith(`${SECRETS_MOUNT}/`)) {
+        const file = join(secretsDir, value.slice(SECRETS_MOUNT.length + 1));
+        await writeFile(file, randomBytes(32).toString('hex'), { mode: 0o400 });
+        environment[variable] = file;
+      }
+    }
+    return { ...environment, LOG_LEVEL: 'warn', ...overrides };
+  }
+
   async function waitUntilHealthy(
     serviceName: string,
     environment: Record<string, string>,
-    child: ChildProcess,
+    deployed: { child: ChildProcess; output: () => string },
   ) {
+    const { child } = deployed;
     await waitUntil(
       async () => {
         if (child.exitCode !== null) {
-          throw new Error(`${serviceName} exited with code ${child.exitCode}`);
+          throw new Error(
+            `${serviceName} exited with code ${child.exitCode}; its output:\n${deployed.output()}`,
+          );
         }
         return runHealthcheck(serviceName, environment) === 0;
       },
@@ -219,20 +244,16 @@ describe('deploy/compose/build-service.sh', () => {
   });
 
   it('auth folder starts with node and passes its healthcheck', async () => {
-    // The auth service is ready only while Redis replies, because every login stores a refresh token.
+    // The auth service stores refresh tokens in Redis and reports ready only while Redis replies.
     redis ??= await startTestRedis();
-    const secretFile = join(workDir, 'jwt-secret');
-    await writeFile(secretFile, randomBytes(48).toString('base64url'), { mode: 0o400 });
-    const environment = {
+    const environment = await composeEnvironmentOnLoopback('auth', {
       AUTH_HOST: '127.0.0.1',
       AUTH_PORT: String(await findFreePort()),
-      AUTH_JWT_SECRET_FILE: secretFile,
       AUTH_REDIS_URL: redis.url,
-      LOG_LEVEL: 'warn',
-    };
+    });
     const auth = startDeployed('auth', ['dist/server.js'], environment);
 
-    await waitUntilHealthy('auth', environment, auth.child);
+    await waitUntilHealthy('auth', environment, auth);
     auth.child.kill('SIGTERM');
 
     // tini in the image sends SIGTERM on `docker compose stop`; the service closes and exits cleanly.
@@ -241,22 +262,14 @@ describe('deploy/compose/build-service.sh', () => {
 
   it('api folder starts with node and passes its healthcheck', async () => {
     redis ??= await startTestRedis();
-    const secretDir = await mkdtemp(join(workDir, 'secrets-'));
-    for (const file of ['jwt-secret', 'session-secret']) {
-      await writeFile(join(secretDir, file), randomBytes(48).toString('base64url'), { mode: 0o400 });
-    }
-    const environment = {
-      REPLICA_ID: 'api-1',
+    const environment = await composeEnvironmentOnLoopback('api-1', {
       API_HOST: '127.0.0.1',
       API_PORT: String(await findFreePort()),
-      API_JWT_SECRET_FILE: join(secretDir, 'jwt-secret'),
-      API_SESSION_SECRET_FILE: join(secretDir, 'session-secret'),
       API_REDIS_URL: redis.url,
-      LOG_LEVEL: 'warn',
-    };
+    });
     const api = startDeployed('api', ['dist/server.js'], environment);
 
-    await waitUntilHealthy('api-1', environment, api.child);
+    await waitUntilHealthy('api-1', environment, api);
     api.child.kill('SIGTERM');
 
     expect(await waitForExit(api.child)).toBe(0);
