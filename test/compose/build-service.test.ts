@@ -139,9 +139,9 @@ describe('deploy/compose/build-service.sh', () => {
   }
 
   /**
-   * Returns a service's environment from docker-compose.yml for a run on this machine: `overrides` replace
-   * the addresses, and every secret file of the volume becomes a file in the work folder with what
-   * secrets-init writes (32 random bytes as 64 hex digits).
+   * Returns a service's environment from docker-compose.yml for a run on this machine. `overrides` replace
+   * the addresses. Every secret file of the volume becomes a file in the work folder with the content that
+   * secrets-init writes: 32 random bytes as 64 hex digits.
    */
   async function composeEnvironmentOnLoopback(
     serviceName: string,

@@ -28,8 +28,8 @@ export const COMPOSE_FILES = ['docker-compose.yml', 'deploy/compose/published-po
 export const COMPOSE_REPLICA_IDS = ['api-1', 'api-2', 'api-3'] as const;
 
 /**
- * The balancer listeners of docker-compose.yml, by balancer mode, with the variable that sets each host
- * port; the local cluster uses the same ports, 8080 to 8083.
+ * The variable that sets the host port of each balancer listener of docker-compose.yml, by balancer mode.
+ * The defaults are the local cluster's ports, 8080 to 8083.
  */
 export const COMPOSE_BALANCER_PORT_VARIABLES = Object.freeze({
   'round-robin': 'AUTHLAB_BALANCER_PORT',
