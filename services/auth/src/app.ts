@@ -17,6 +17,7 @@ import { accessTokensPlugin } from './plugins/access-tokens.js';
 import { responseHeadersPlugin, SERVED_BY } from './plugins/response-headers.js';
 import { tokenStoresPlugin } from './plugins/token-stores.js';
 import { healthRoutes } from './routes/health.js';
+import { jwksRoutes } from './routes/jwks.js';
 import { loginRoutes } from './routes/login.js';
 import { logoutRoutes } from './routes/logout.js';
 import { refreshRoutes } from './routes/refresh.js';
@@ -85,9 +86,9 @@ function handleAuthFrameworkError(error: FastifyError, request: FastifyRequest, 
 }
 
 /**
- * Builds the auth service: `POST /auth/login`, `POST /auth/refresh`, `POST /auth/logout`, `GET /healthz`
- * and `GET /readyz`. The returned instance is not listening; the caller starts it with `listen` or drives
- * it with `inject`.
+ * Builds the auth service: `POST /auth/login`, `POST /auth/refresh`, `POST /auth/logout`,
+ * `GET /auth/.well-known/jwks.json`, `GET /healthz` and `GET /readyz`. The returned instance is not
+ * listening; the caller starts it with `listen` or drives it with `inject`.
  */
 export function buildApp(config: AuthConfig, options: BuildAppOptions = {}): FastifyInstance {
   const app = Fastify({
@@ -119,6 +120,7 @@ export function buildApp(config: AuthConfig, options: BuildAppOptions = {}): Fas
   app.register(loginRoutes, { config, userDirectory: options.userDirectory ?? buildUserDirectory() });
   app.register(refreshRoutes, { config });
   app.register(logoutRoutes, { config });
+  app.register(jwksRoutes, { config });
 
   return app;
 }

@@ -8,12 +8,15 @@ import {
   readConfig,
 } from '@authlab/config';
 import { buildCorsOriginsSpec, checkCorsOriginsVariable } from '@authlab/cors-policy';
+import { loadSigningKeys, SigningKeyError, type SigningKeySet } from '@authlab/jwks';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type CookieSecureMode = 'auto' | 'always' | 'never';
+
+export type JwtAlgorithm = 'HS256' | 'EdDSA';
 
 /** Every environment variable the auth service reads. The README table and the env example list these names. */
 export const authConfigSchema = {
@@ -33,8 +36,27 @@ export const authConfigSchema = {
     kind: 'secret',
     minBytes: 32,
     description:
-      'HMAC key that signs access tokens with HS256. The replicas verify with the same key. Generate one with `openssl rand -base64 48`.',
+      'HMAC key that signs access tokens with HS256. The replicas verify with the same key. Generate one with `openssl rand -base64 48`. Required unless AUTH_JWT_ALGORITHM is EdDSA.',
     unit: 'bytes',
+  },
+  AUTH_JWT_ALGORITHM: {
+    kind: 'enum',
+    values: ['HS256', 'EdDSA'],
+    default: 'HS256',
+    description:
+      'Signing algorithm of access tokens: HS256 with the shared AUTH_JWT_SECRET, or EdDSA (Ed25519) with the private keys in AUTH_JWT_KEYS_DIR, whose public halves GET /auth/.well-known/jwks.json publishes. AUTH_JWT_SECRET is not read in EdDSA mode.',
+  },
+  AUTH_JWT_KEYS_DIR: {
+    kind: 'string',
+    default: '',
+    description:
+      'EdDSA mode only, and required there: directory of Ed25519 private keys in PKCS#8 PEM, one file <kid>.pem per key (openssl genpkey -algorithm ed25519 -out <kid>.pem). Every key in it is published in the JWKS.',
+  },
+  AUTH_JWT_ACTIVE_KID: {
+    kind: 'string',
+    default: '',
+    description:
+      'EdDSA mode only, and required there: the kid (file name without .pem) of the key in AUTH_JWT_KEYS_DIR that signs new tokens. The other keys stay published, so tokens they signed keep verifying.',
   },
   AUTH_JWT_ISSUER: {
     kind: 'string',
@@ -162,11 +184,18 @@ export const authConfigSchema = {
   },
 } as const satisfies ConfigSchema;
 
+/** The schema without AUTH_JWT_SECRET, for EdDSA mode, because a secret spec is always required. */
+const { AUTH_JWT_SECRET: _unusedSecretSpec, ...asymmetricConfigSchema } = authConfigSchema;
+
 /** The validated, frozen settings of one auth service process. */
 export interface AuthConfig {
   readonly host: string;
   readonly port: number;
+  readonly jwtAlgorithm: JwtAlgorithm;
+  /** The HMAC key in HS256 mode; empty in EdDSA mode, which never reads it. */
   readonly jwtSecret: string;
+  /** The Ed25519 keys in EdDSA mode, loaded from files once at start-up; undefined in HS256 mode. */
+  readonly signingKeys: SigningKeySet | undefined;
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly accessTokenTtlSeconds: number;
@@ -197,8 +226,11 @@ export function loadConfig(env: Environment = process.env): AuthConfig {
   const problems: ConfigProblem[] = [];
   let values: ConfigValues<typeof authConfigSchema> | undefined;
 
+  const asymmetric = env.AUTH_JWT_ALGORITHM === 'EdDSA';
   try {
-    values = readConfig(authConfigSchema, env);
+    values = asymmetric
+      ? { ...readConfig(asymmetricConfigSchema, env), AUTH_JWT_SECRET: '' }
+      : readConfig(authConfigSchema, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) {
       throw error;
@@ -212,6 +244,8 @@ export function loadConfig(env: Environment = process.env): AuthConfig {
   }
   problems.push(...checkCorsOriginsVariable(env, 'AUTH_CORS_ORIGINS'));
 
+  const signingKeys = asymmetric && values ? readSigningKeys(values, problems) : undefined;
+
   if (problems.length > 0 || !values) {
     throw new ConfigError(problems);
   }
@@ -219,7 +253,9 @@ export function loadConfig(env: Environment = process.env): AuthConfig {
   return Object.freeze({
     host: values.AUTH_HOST,
     port: values.AUTH_PORT,
+    jwtAlgorithm: values.AUTH_JWT_ALGORITHM as JwtAlgorithm,
     jwtSecret: values.AUTH_JWT_SECRET,
+    signingKeys,
     jwtIssuer: values.AUTH_JWT_ISSUER,
     jwtAudience: values.AUTH_JWT_AUDIENCE,
     accessTokenTtlSeconds: values.AUTH_ACCESS_TOKEN_TTL_SECONDS,
@@ -273,4 +309,36 @@ function isAddressOrCidr(entry: string): boolean {
 
   const maxPrefixBits = family === 4 ? 32 : 128;
   return /^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefixBits;
+}
+
+/** Loads the EdDSA keys named by AUTH_JWT_KEYS_DIR and AUTH_JWT_ACTIVE_KID, adding a problem for each gap. */
+function readSigningKeys(
+  values: { AUTH_JWT_KEYS_DIR: string; AUTH_JWT_ACTIVE_KID: string },
+  problems: ConfigProblem[],
+): SigningKeySet | undefined {
+  const missing = (['AUTH_JWT_KEYS_DIR', 'AUTH_JWT_ACTIVE_KID'] as const).filter(
+    (name) => values[name] === '',
+  );
+  for (const name of missing) {
+    problems.push({
+      variable: name,
+      message: `${name} is missing: AUTH_JWT_ALGORITHM=EdDSA needs AUTH_JWT_KEYS_DIR (a directory of <kid>.pem Ed25519 keys) and AUTH_JWT_ACTIVE_KID (the kid that signs)`,
+    });
+  }
+  if (missing.length > 0) {
+    return undefined;
+  }
+
+  try {
+    return loadSigningKeys(values.AUTH_JWT_KEYS_DIR, values.AUTH_JWT_ACTIVE_KID);
+  } catch (error) {
+    if (!(error instanceof SigningKeyError)) {
+      throw error;
+    }
+    problems.push({
+      variable: 'AUTH_JWT_KEYS_DIR',
+      message: `AUTH_JWT_KEYS_DIR is invalid: ${error.message}`,
+    });
+    return undefined;
+  }
 }

@@ -41,7 +41,9 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       host: '127.0.0.1',
       port: 4000,
+      jwtAlgorithm: 'HS256',
       jwtSecret: TEST_JWT_SECRET,
+      signingKeys: undefined,
       jwtIssuer: 'authlab-auth',
       jwtAudience: 'authlab-api',
       accessTokenTtlSeconds: 900,
@@ -92,7 +94,9 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       host: '127.0.10.1',
       port: 4100,
+      jwtAlgorithm: 'HS256',
       jwtSecret: TEST_JWT_SECRET,
+      signingKeys: undefined,
       jwtIssuer: 'issuer-x',
       jwtAudience: 'audience-y',
       accessTokenTtlSeconds: 60,

@@ -60,7 +60,7 @@ async function revokeAccessToken(
 ): Promise<void> {
   let claims: { sub?: unknown; jti?: unknown; exp?: unknown };
   try {
-    claims = app.jwt.verify(token);
+    claims = await app.verifyIssuedAccessToken(token);
   } catch (error) {
     // An invalid or expired token needs no revocation: no replica accepts it.
     request.log.info(
