@@ -34,9 +34,9 @@ export const BENCH_PROFILES: Readonly<
     main: { rounds: 5, connections: 50, durationMs: 3_000, warmupMs: 1_000, warmupPassMs: 3_000 },
     concurrencySweep: { rounds: 3, connections: [1, 10, 50, 200], durationMs: 2_000, warmupMs: 500 },
     sessionSizeSweep: {
-      rounds: 3,
+      rounds: 2,
       connections: 50,
-      sessionBytes: [0, 1_024, 4_096, 8_192, 16_384],
+      sessionBytes: [0, 1_024, 2_048, 4_096, 8_192, 16_384],
       durationMs: 2_000,
       warmupMs: 500,
     },
@@ -50,11 +50,11 @@ export const BENCH_PROFILES: Readonly<
     sessionSizeSweep: {
       rounds: 1,
       connections: 4,
-      sessionBytes: [0, 4_096],
+      sessionBytes: [0, 2_048],
       durationMs: 300,
       warmupMs: 100,
     },
-    login: { durationMs: 1_500, warmupMs: 0 },
+    login: { durationMs: 2_000, warmupMs: 0 },
     maxRequestsPerRow: 1_000_000,
     timeoutMs: 5_000,
   },
@@ -164,7 +164,8 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
       {
         path: 'balancer',
         url: balancerUrl,
-        strategies: ['jwt', 'session-redis'],
+        strategies: ['jwt', 'session-redis', 'cookie-session'],
+        sessionDataStrategies: ['cookie-session'],
         cpuGroups: () => ({ replicas: replicaPids, nginx: nginxPids, redis: redisPids }),
       },
       {
@@ -179,7 +180,7 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
         url: directReplicaUrl,
         sessionMemoryUrl: directReplicaUrl,
         loginUrl: balancerUrl,
-        strategies: ['jwt', 'session-memory', 'session-redis'],
+        strategies: ['jwt', 'session-memory', 'session-redis', 'cookie-session'],
         cpuGroups: () => ({ replica: directReplicaPids, redis: redisPids }),
       },
     ];

@@ -58,6 +58,11 @@ export interface LoginResult {
   readonly kdf: KdfRate;
   /** Logins per second divided by KDF derivations per second. */
   readonly ratioToKdf: number;
+  /**
+   * `GET /basic/me` with `Authorization: Basic`, which checks the password on every request, measured the
+   * same way; absent where the route does not exist.
+   */
+  readonly basic?: { readonly load: Omit<LoadResult, 'histogram'>; readonly ratioToKdf: number };
 }
 
 export interface BenchReport {
@@ -135,7 +140,10 @@ export async function runLabBench(plan: LabBenchPlan, command?: string): Promise
   );
   const sizeRowsWithData = sizeRows.filter((row) => row.strategy !== 'none');
   if (plan.sessionSizeSweep && plan.sessionSizeSweep.sessionBytes.length > 0 && sizeRowsWithData.length > 0) {
-    const paths = new Set(sizeRowsWithData.map((row) => row.path));
+    // The sweep runs on the sweep path and the peer only, so it stays a few minutes long.
+    const paths = new Set(
+      sizeRowsWithData.map((row) => row.path).filter((path) => path === sweepPath || path === 'peer'),
+    );
     const rowsInSweep = sizeRows.filter((row) => paths.has(row.path));
     const points = [];
     for (const sessionBytes of plan.sessionSizeSweep.sessionBytes) {
@@ -198,11 +206,55 @@ async function measureLogin(
     timeoutMs: plan.timeoutMs,
   });
 
+  const basic = await measureBasic(plan, settings);
+  const ratio = (requestsPerSecond: number) =>
+    kdf.derivationsPerSecond > 0 ? requestsPerSecond / kdf.derivationsPerSecond : 0;
   return {
     url: settings.url,
     connections: settings.connections,
     load,
     kdf,
-    ratioToKdf: kdf.derivationsPerSecond > 0 ? load.requestsPerSecond / kdf.derivationsPerSecond : 0,
+    ratioToKdf: ratio(load.requestsPerSecond),
+    ...(basic ? { basic: { load: basic, ratioToKdf: ratio(basic.requestsPerSecond) } } : {}),
   };
+}
+
+/** Measures `GET /basic/me`, or returns undefined when the target has no such route. */
+async function measureBasic(
+  plan: LabBenchPlan,
+  settings: NonNullable<LabBenchPlan['login']>,
+): Promise<Omit<LoadResult, 'histogram'> | undefined> {
+  const { username, password } = plan.credentials;
+  const headers = { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+  const probe = await runLoad({
+    url: settings.url,
+    requests: [{ method: 'GET', path: '/basic/me', headers }],
+    connections: 1,
+    durationMs: 1,
+    warmupMs: 0,
+    maxRequests: 1,
+    timeoutMs: plan.timeoutMs,
+  });
+  if (probe.errorsByKind['status 404'] !== undefined) {
+    plan.onProgress?.({
+      phase: 'login',
+      message: 'GET /basic/me is not measured: the target has no such route',
+    });
+    return undefined;
+  }
+
+  plan.onProgress?.({
+    phase: 'login',
+    message: `measuring GET /basic/me with ${settings.connections} connections`,
+  });
+  const { histogram: _histogram, ...load } = await runLoad({
+    url: settings.url,
+    requests: [{ method: 'GET', path: '/basic/me', headers }],
+    connections: settings.connections,
+    durationMs: settings.durationMs,
+    warmupMs: settings.warmupMs,
+    maxRequests: plan.maxRequestsPerRow,
+    timeoutMs: plan.timeoutMs,
+  });
+  return load;
 }

@@ -31,6 +31,11 @@ export interface LabEndpoint {
    * or token; only they join the session-size sweep.
    */
   readonly sessionBytesStrategies?: readonly string[];
+  /**
+   * Strategies that store extra session data with `PUT /<strategy>/data { note }` after login, the lab's
+   * route for it; they join the session-size sweep too.
+   */
+  readonly sessionDataStrategies?: readonly string[];
   readonly cpuGroups: () => CpuGroups;
 }
 
@@ -59,7 +64,7 @@ interface SetupResponse {
 }
 
 interface SetupRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly origin: string;
   readonly path: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -260,21 +265,59 @@ function jwtRow(endpoint: LabEndpoint, credentials: BenchCredentials): BenchRow 
   };
 }
 
+type SessionStrategy = 'session-memory' | 'session-redis' | 'cookie-session';
+
+const SESSION_PLACES: Readonly<Record<SessionStrategy, string>> = Object.freeze({
+  'session-memory': 'the session in the memory of one replica',
+  'session-redis': 'the session in Redis',
+  'cookie-session': 'the whole session encrypted in the cookie',
+});
+
+/**
+ * Stores `sessionBytes` of extra data with `PUT /<strategy>/data` and returns the session cookie to use
+ * from then on: a client-side session answers with a new, re-encrypted cookie.
+ */
+async function storeSessionData(
+  origin: string,
+  strategy: string,
+  cookie: string,
+  options: { readonly sessionBytes: number; readonly localAddress: string },
+): Promise<string> {
+  const response = await sendSetupRequest({
+    method: 'PUT',
+    origin,
+    path: `/${strategy}/data`,
+    headers: { cookie },
+    body: { note: 'x'.repeat(options.sessionBytes) },
+    localAddress: options.localAddress,
+  });
+  if (response.status === 404) {
+    throw new RowUnavailableError(`${origin} has no PUT /${strategy}/data`);
+  }
+  if (response.status !== 200) {
+    throw new RowUnavailableError(
+      describeFailure(`PUT ${origin}/${strategy}/data with ${options.sessionBytes} bytes`, response),
+    );
+  }
+  return response.setCookies[0]?.split(';')[0] ?? cookie;
+}
+
 function sessionRow(
   endpoint: LabEndpoint,
-  strategy: 'session-memory' | 'session-redis',
+  strategy: SessionStrategy,
   credentials: BenchCredentials,
 ): BenchRow {
   const url = strategy === 'session-memory' ? endpoint.sessionMemoryUrl : endpoint.url;
-  const where = strategy === 'session-memory' ? 'in the memory of one replica' : 'in Redis';
+  const sessionBytesAtLogin = endpoint.sessionBytesStrategies?.includes(strategy) ?? false;
+  const sessionBytesByRoute = endpoint.sessionDataStrategies?.includes(strategy) ?? false;
   return {
     id: `${endpoint.path}/${strategy}`,
     strategy,
     path: endpoint.path,
     baselineId: `${endpoint.path}/baseline`,
     url: url ?? endpoint.url,
-    description: `GET /${strategy}/me with a session cookie, the session ${where}`,
-    supportsSessionBytes: endpoint.sessionBytesStrategies?.includes(strategy) ?? false,
+    description: `GET /${strategy}/me with a session cookie, ${SESSION_PLACES[strategy]}`,
+    supportsSessionBytes: sessionBytesAtLogin || sessionBytesByRoute,
     cpuGroups: endpoint.cpuGroups,
     prepare: cachePrepared(async (context) => {
       if (!url) {
@@ -288,10 +331,16 @@ function sessionRow(
       const localAddresses = listSourceAddresses(context.connections);
       const requests = [];
       for (const localAddress of localAddresses) {
-        const cookie = await fetchSessionCookie(url, strategy, credentials, {
-          sessionBytes: context.sessionBytes,
+        let cookie = await fetchSessionCookie(url, strategy, credentials, {
+          sessionBytes: sessionBytesAtLogin ? context.sessionBytes : 0,
           localAddress,
         });
+        if (sessionBytesByRoute && context.sessionBytes > 0) {
+          cookie = await storeSessionData(url, strategy, cookie, {
+            sessionBytes: context.sessionBytes,
+            localAddress,
+          });
+        }
         const headers = { cookie };
         await checkRouteAnswers(url, `/${strategy}/me`, headers, localAddress);
         requests.push({ method: 'GET', path: `/${strategy}/me`, headers });
@@ -311,7 +360,11 @@ export function buildEndpointRows(endpoint: LabEndpoint, credentials: BenchCrede
   for (const strategy of endpoint.strategies) {
     if (strategy === 'jwt') {
       rows.push(jwtRow(endpoint, credentials));
-    } else if (strategy === 'session-memory' || strategy === 'session-redis') {
+    } else if (
+      strategy === 'session-memory' ||
+      strategy === 'session-redis' ||
+      strategy === 'cookie-session'
+    ) {
       rows.push(sessionRow(endpoint, strategy, credentials));
     } else {
       throw new TypeError(`no bench row is defined for strategy ${JSON.stringify(strategy)}`);

@@ -166,6 +166,9 @@ export function renderHtmlReport(report: BenchReport): string {
     sections.push(
       '<h2>Login and the password KDF</h2>',
       `<p>${escapeXml(`POST /auth/login: ${login.load.requestsPerSecond.toFixed(2)} logins/s with ${login.connections} connections (p50 ${formatMicros(login.load.latency.p50Micros)}, ${login.load.errors} errors). scrypt at N=2^${login.kdf.parameters.logN}, r=${login.kdf.parameters.r}, p=${login.kdf.parameters.p}: ${login.kdf.derivationsPerSecond.toFixed(2)} derivations/s with ${login.kdf.parallelism} at once, ${login.kdf.meanMs.toFixed(0)} ms each. Logins reach ${formatRatio(login.ratioToKdf)} of the KDF rate.`)}</p>`,
+      login.basic
+        ? `<p>${escapeXml(`GET /basic/me with Authorization: Basic checks the password on every request: ${login.basic.load.requestsPerSecond.toFixed(2)} requests/s (p50 ${formatMicros(login.basic.load.latency.p50Micros)}, ${login.basic.load.errors} errors), ${formatRatio(login.basic.ratioToKdf)} of the KDF rate.`)}</p>`
+        : '',
     );
   }
 

@@ -119,10 +119,22 @@ export function renderTerminalReport(report: BenchReport): string {
   }
   if (report.login) {
     const { login } = report;
+    const { kdf } = login;
     sections.push(
       '',
-      `Login: ${login.load.requestsPerSecond.toFixed(2)} logins/s with ${login.connections} connections (p50 ${formatMicros(login.load.latency.p50Micros)}, errors ${login.load.errors}); scrypt N=2^${login.kdf.parameters.logN} r=${login.kdf.parameters.r} p=${login.kdf.parameters.p} runs ${login.kdf.derivationsPerSecond.toFixed(2)}/s on ${login.kdf.parallelism} threads (${login.kdf.meanMs.toFixed(0)} ms each): logins reach ${formatRatio(login.ratioToKdf)} of the KDF rate`,
+      `Login: ${login.load.requestsPerSecond.toFixed(2)} logins/s with ${login.connections} connections ` +
+        `(p50 ${formatMicros(login.load.latency.p50Micros)}, errors ${login.load.errors}); ` +
+        `scrypt N=2^${kdf.parameters.logN} r=${kdf.parameters.r} p=${kdf.parameters.p} runs ` +
+        `${kdf.derivationsPerSecond.toFixed(2)}/s on ${kdf.parallelism} threads (${kdf.meanMs.toFixed(0)} ms each): ` +
+        `logins reach ${formatRatio(login.ratioToKdf)} of the KDF rate`,
     );
+    if (login.basic) {
+      sections.push(
+        `Basic: ${login.basic.load.requestsPerSecond.toFixed(2)} requests/s on GET /basic/me ` +
+          `(p50 ${formatMicros(login.basic.load.latency.p50Micros)}, errors ${login.basic.load.errors}): ` +
+          `${formatRatio(login.basic.ratioToKdf)} of the KDF rate, because every request checks the password`,
+      );
+    }
   }
   const verdicts = evaluateTargets(report);
   if (verdicts.length > 0) {
