@@ -86,9 +86,9 @@ describe('parseCompareReport', () => {
 
     const [jwt, memory] = parsed.report.rows;
     expect(jwt).toMatchObject({
-      label: 'jwt',
+      label: cliReport.rows[0]?.label,
       strategy: 'jwt',
-      balancerMode: null,
+      balancerMode: cliReport.rows[0]?.balancerMode ?? null,
       requests: 9,
       accepted: 9,
       rejected: 0,
