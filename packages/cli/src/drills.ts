@@ -204,8 +204,11 @@ export function decideDrillVerdict(input: DrillVerdictInput): { verdict: string;
           `no secret involved: ${during.rejected} of ${during.requests} rejected`,
         );
       }
-      const exact =
-        during.rejected === during.rejectedByTarget && during.rejectedByTarget === during.servedByTarget;
+      // The replica with its own secrets rejects everything it serves. A memory session fails on the other
+      // replicas anyway, so only the strategies that work everywhere must fail on that replica alone.
+      const targetRejectsAll = during.rejectedByTarget === during.servedByTarget;
+      const onlyTarget = input.strategy === 'session-memory' || during.rejected === during.rejectedByTarget;
+      const exact = targetRejectsAll && onlyTarget;
       return judge(
         exact && during.errors === 0,
         `${during.rejected} of ${during.requests} requests rejected, ${during.rejectedByTarget} of them by ${input.target}, which served ${during.servedByTarget}: ${exact ? 'exactly its share fails' : 'not exactly its share'}`,

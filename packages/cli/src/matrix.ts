@@ -2,6 +2,7 @@ import type { Agent } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { BALANCER_MODES, type BalancerMode } from '@authlab/balancer';
 import type { ClusterDriver, ReplicaEndpoint } from '@authlab/cluster';
+import { DEMO_CREDENTIALS } from '@authlab/users';
 import {
   CompareRunError,
   checkBalancer,
@@ -638,7 +639,10 @@ async function checkSessions(context: RunContext, pools: readonly Pool[]): Promi
   );
 }
 
-/** Tries a login through every listener and records what the balancer answered. */
+/**
+ * Tries a login with the first demo user's real password through every listener and records what the
+ * balancer answered. A wrong password would count towards the login throttle of that account.
+ */
 async function probeLogins(context: RunContext, phase: DrillPhase, probes: LoginProbe[]): Promise<void> {
   const agent = buildClientAgent();
   try {
@@ -648,7 +652,7 @@ async function probeLogins(context: RunContext, phase: DrillPhase, probes: Login
         const result = await sendHttpRequest(agent, {
           method: 'POST',
           url,
-          json: { username: 'alice', password: 'probe-of-the-auth-outage' },
+          json: DEMO_CREDENTIALS[0],
           timeoutMs: context.timeoutMs,
         });
         let code: string | null = null;
