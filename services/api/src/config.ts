@@ -37,7 +37,49 @@ export const apiConfigSchema = {
     minBytes: 32,
     unit: 'bytes',
     description:
-      'HMAC key that verifies HS256 access tokens, at least 32 bytes. Must equal AUTH_JWT_SECRET of the auth service. `_FILE` names a file that contains it; one trailing newline is removed.',
+      'HMAC key that verifies HS256 access tokens, at least 32 bytes. Must equal AUTH_JWT_SECRET of the auth service. `_FILE` names a file that contains it; one trailing newline is removed. Required unless API_JWT_ALGORITHM is EdDSA.',
+  },
+  API_JWT_ALGORITHM: {
+    kind: 'enum',
+    values: ['HS256', 'EdDSA'],
+    default: 'HS256',
+    description:
+      'Algorithm the jwt strategy accepts: HS256 with the shared API_JWT_SECRET, or EdDSA with the public keys of the JWKS at API_JWKS_URL. Must equal AUTH_JWT_ALGORITHM of the auth service. API_JWT_SECRET is not read in EdDSA mode.',
+  },
+  API_JWKS_URL: {
+    kind: 'string',
+    default: '',
+    pattern: /^(https?:\/\/\S+)?$/,
+    patternHint: 'an http:// or https:// URL',
+    description:
+      'EdDSA mode only, and required there: URL of the auth service JWKS, directly (http://127.0.10.1:4000/auth/.well-known/jwks.json in the local cluster) or through the balancer.',
+  },
+  API_JWKS_MAX_AGE_SECONDS: {
+    kind: 'integer',
+    default: 600,
+    min: 1,
+    max: 86_400,
+    unit: 'seconds',
+    description:
+      'Age after which the cached JWKS is refetched in the background, from 1 to 86400. A withdrawn key stops verifying within this time. While the auth service is down the cached keys stay in use.',
+  },
+  API_JWKS_COOLDOWN_SECONDS: {
+    kind: 'integer',
+    default: 30,
+    min: 0,
+    max: 3600,
+    unit: 'seconds',
+    description:
+      'Minimum time between two JWKS fetches, from 0 to 3600. A token with an unknown kid triggers a fetch only when the last one is older, so random kids cannot cause a fetch per request.',
+  },
+  API_JWKS_FETCH_TIMEOUT_MS: {
+    kind: 'integer',
+    default: 5000,
+    min: 100,
+    max: 30_000,
+    unit: 'milliseconds',
+    description:
+      'Time a JWKS fetch may take before it fails and the cached keys stay in use, from 100 to 30000.',
   },
   API_JWT_ISSUER: {
     kind: 'string',
@@ -179,6 +221,11 @@ export const apiConfigSchema = {
   },
 } as const satisfies ConfigSchema;
 
+/** The schema without API_JWT_SECRET, for EdDSA mode, because a secret spec is always required. */
+const { API_JWT_SECRET: _unusedSecretSpec, ...asymmetricConfigSchema } = apiConfigSchema;
+
+export type JwtAlgorithm = 'HS256' | 'EdDSA';
+
 export type CookieSecureMode = 'auto' | 'always' | 'never';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
@@ -187,7 +234,13 @@ export interface ApiConfig {
   readonly replicaId: string;
   readonly host: string;
   readonly port: number;
+  readonly jwtAlgorithm: JwtAlgorithm;
+  /** The HMAC key in HS256 mode; empty in EdDSA mode, which never reads it. */
   readonly jwtSecret: string;
+  readonly jwksUrl: string;
+  readonly jwksMaxAgeSeconds: number;
+  readonly jwksCooldownSeconds: number;
+  readonly jwksFetchTimeoutMs: number;
   readonly jwtIssuer: string;
   readonly jwtAudience: string;
   readonly jwtClockToleranceSeconds: number;
@@ -219,8 +272,11 @@ export function loadConfig(env: Environment): ApiConfig {
   const problems: ConfigProblem[] = [];
 
   let values: ConfigValues<typeof apiConfigSchema> | undefined;
+  const asymmetric = env.API_JWT_ALGORITHM === 'EdDSA';
   try {
-    values = readConfig(apiConfigSchema, env);
+    values = asymmetric
+      ? { ...readConfig(asymmetricConfigSchema, env), API_JWT_SECRET: '' }
+      : readConfig(apiConfigSchema, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) {
       throw error;
@@ -229,6 +285,14 @@ export function loadConfig(env: Environment): ApiConfig {
   }
 
   problems.push(...checkCorsOriginsVariable(env, 'API_CORS_ORIGINS'));
+
+  if (asymmetric && !env.API_JWKS_URL) {
+    problems.push({
+      variable: 'API_JWKS_URL',
+      message:
+        'API_JWKS_URL is missing: API_JWT_ALGORITHM=EdDSA needs the URL of the auth service JWKS, for example http://127.0.10.1:4000/auth/.well-known/jwks.json',
+    });
+  }
 
   // The schema's item pattern admits any string of address characters, so node:net checks each address.
   const badProxies = splitList(env.API_TRUST_PROXY).filter((entry) => !isProxyAddress(entry));
@@ -252,7 +316,12 @@ export function loadConfig(env: Environment): ApiConfig {
     replicaId: values.REPLICA_ID,
     host: values.API_HOST,
     port: values.API_PORT,
+    jwtAlgorithm: values.API_JWT_ALGORITHM as JwtAlgorithm,
     jwtSecret: values.API_JWT_SECRET,
+    jwksUrl: values.API_JWKS_URL,
+    jwksMaxAgeSeconds: values.API_JWKS_MAX_AGE_SECONDS,
+    jwksCooldownSeconds: values.API_JWKS_COOLDOWN_SECONDS,
+    jwksFetchTimeoutMs: values.API_JWKS_FETCH_TIMEOUT_MS,
     jwtIssuer: values.API_JWT_ISSUER,
     jwtAudience: values.API_JWT_AUDIENCE,
     jwtClockToleranceSeconds: values.API_JWT_CLOCK_TOLERANCE_SECONDS,

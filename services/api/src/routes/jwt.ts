@@ -2,10 +2,11 @@ import { AccessTokenDenylist } from '@authlab/revocation';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { buildAccessTokenVerifier } from '../access-token.js';
+import { type AccessTokenCheck, buildAccessTokenVerifier } from '../access-token.js';
 import { findAccessToken } from '../access-token-transport.js';
 import type { ApiConfig } from '../config.js';
 import { challenges, createError } from '../errors.js';
+import { buildJwksVerifier } from '../jwks-verifier.js';
 import { buildRevocationCheck } from '../revocation-check.js';
 import { strategyResponseSchema } from './schemas.js';
 
@@ -16,7 +17,8 @@ const REVOCATION_CHECK_HEADER = 'x-revocation-check';
 
 /**
  * Registers the `jwt` strategy: `GET /jwt/me` verifies the access token on this replica alone, with the
- * shared HMAC secret, and never calls the auth service. The token comes from the `access_token` cookie
+ * shared HMAC secret (HS256) or a cached public key from the auth service's JWKS (EdDSA). It never asks
+ * the auth service about a token. The token comes from the `access_token` cookie
  * or the `Authorization: Bearer` header (see findAccessToken). After the signature and claims, the
  * token's `jti` is looked up in the Redis denylist as API_REVOCATION_CHECK says.
  */
@@ -29,22 +31,10 @@ export async function jwtRoutes(app: FastifyInstance, options: { config: ApiConf
     log: app.log,
   });
 
-  await app.register(fastifyJwt, {
-    secret: config.jwtSecret,
-    verify: {
-      algorithms: ['HS256'],
-      allowedIss: config.jwtIssuer,
-      allowedAud: config.jwtAudience,
-      requiredClaims: REQUIRED_CLAIMS,
-      // fast-jwt takes the tolerance in milliseconds.
-      clockTolerance: config.jwtClockToleranceSeconds * 1000,
-    },
-  });
-
-  const verifyAccessToken = buildAccessTokenVerifier({
-    verifySignatureAndClaims: (token) => app.jwt.verify(token),
-    clockToleranceSeconds: config.jwtClockToleranceSeconds,
-  });
+  const verifyToken =
+    config.jwtAlgorithm === 'EdDSA'
+      ? buildJwksVerifier(config, app.log)
+      : await buildSecretVerifier(app, config);
 
   app.get(
     '/jwt/me',
@@ -68,7 +58,7 @@ export async function jwtRoutes(app: FastifyInstance, options: { config: ApiConf
         });
       }
 
-      const check = verifyAccessToken(lookup.token);
+      const check = await verifyToken(lookup.token);
       if (!check.ok) {
         request.log.info(
           { reason: check.reason, claims: check.claims, source: lookup.source },
@@ -101,4 +91,28 @@ export async function jwtRoutes(app: FastifyInstance, options: { config: ApiConf
       return reply.send({ strategy: 'jwt', sub: check.claims.sub, servedBy: config.replicaId });
     },
   );
+}
+
+/** HS256: @fastify/jwt with the shared secret, allowing HS256 only. */
+async function buildSecretVerifier(
+  app: FastifyInstance,
+  config: ApiConfig,
+): Promise<(token: string) => Promise<AccessTokenCheck>> {
+  await app.register(fastifyJwt, {
+    secret: config.jwtSecret,
+    verify: {
+      algorithms: ['HS256'],
+      allowedIss: config.jwtIssuer,
+      allowedAud: config.jwtAudience,
+      requiredClaims: REQUIRED_CLAIMS,
+      // fast-jwt takes the tolerance in milliseconds.
+      clockTolerance: config.jwtClockToleranceSeconds * 1000,
+    },
+  });
+
+  const verifyAccessToken = buildAccessTokenVerifier({
+    verifySignatureAndClaims: (token) => app.jwt.verify(token),
+    clockToleranceSeconds: config.jwtClockToleranceSeconds,
+  });
+  return async (token) => verifyAccessToken(token);
 }
