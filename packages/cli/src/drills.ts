@@ -168,7 +168,7 @@ export function decideDrillVerdict(input: DrillVerdictInput): { verdict: string;
     case 'restart-replica': {
       const why =
         input.strategy === 'session-memory'
-          ? `the ${input.createdOnTarget} sessions ${input.target} held in memory die with its process`
+          ? `the ${input.createdOnTarget} session${input.createdOnTarget === 1 ? '' : 's'} ${input.target} held in memory die${input.createdOnTarget === 1 ? 's' : ''} with its process`
           : 'nothing lives in the replica process';
       return judge(lossMatches && after.errors === 0, `${lostText}; expected ${expectedLoss ?? 0}: ${why}`);
     }

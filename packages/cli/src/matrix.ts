@@ -162,7 +162,7 @@ const DEFAULTS = Object.freeze({
   basicRequestsPerClient: 5,
   replicaReadyTimeoutMs: 20_000,
   bucketCount: 40,
-  minBucketMs: 100,
+  minBucketMs: 50,
 });
 
 /**
@@ -494,9 +494,13 @@ async function sendPhase(
 function summarizePools(
   context: RunContext,
   pools: readonly Pool[],
-  startedAtMs: number,
+  runStartedAtMs: number,
 ): { rows: (RowSummary & { outcomesOverTime: OutcomeBucket[] })[]; bucketMs: number } {
-  const endMs = context.clock();
+  // The time axis spans the requests only: the sign-ins before them can take far longer (one scrypt
+  // derivation each) and would squeeze the requests into the last few slices.
+  const times = pools.flatMap((pool) => pool.requests.map((record) => record.atMs ?? runStartedAtMs));
+  const startedAtMs = times.length === 0 ? runStartedAtMs : Math.min(...times);
+  const endMs = times.length === 0 ? context.clock() : Math.max(...times) + 1;
   const bucketMs = Math.max(
     DEFAULTS.minBucketMs,
     Math.ceil((endMs - startedAtMs) / DEFAULTS.bucketCount / DEFAULTS.minBucketMs) * DEFAULTS.minBucketMs,

@@ -229,7 +229,7 @@ export function decideVerdict(input: VerdictInput): { outcome: RowOutcome; verdi
   if (rejected === 0) {
     const serving = joinNames(input.servingReplicas);
     const keptOnCreator =
-      isSessionStrategy(input.strategy) &&
+      input.strategy === 'session-memory' &&
       input.cookieJar &&
       input.reachedOtherReplica === 0 &&
       input.servingReplicas.length > 1;

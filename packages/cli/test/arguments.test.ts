@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { ARGUMENT_DEFAULTS, parseCommandLine, renderHelp, runCli, UsageError } from '../src/index.js';
+import { parseCommandLine, renderHelp, runCli, UsageError } from '../src/index.js';
 
 /** Runs the CLI with captured output streams. */
 async function runCaptured(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {

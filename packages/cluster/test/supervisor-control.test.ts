@@ -1,0 +1,123 @@
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { ClusterDriver, ClusterHandle } from '../src/index.js';
+import {
+  ClusterConnectionError,
+  connectToCluster,
+  type SupervisorControl,
+  startSupervisorControl,
+} from '../src/index.js';
+
+/** A cluster handle whose driver records its calls instead of stopping anything. */
+function buildRecordingCluster(calls: string[]): ClusterHandle {
+  const record =
+    (name: string) =>
+    async (...args: unknown[]) => {
+      if (args[0] === 'api-9') {
+        throw new TypeError('unknown replica "api-9"');
+      }
+      calls.push([name, ...args].join(' '));
+    };
+  const driver: ClusterDriver = {
+    stopReplica: record('stopReplica'),
+    startReplica: record('startReplica'),
+    restartReplica: record('restartReplica'),
+    restartReplicaWithSecrets: record('restartReplicaWithSecrets'),
+    stopRedis: record('stopRedis'),
+    startRedis: record('startRedis'),
+    stopAuth: record('stopAuth'),
+    startAuth: record('startAuth'),
+  };
+  return {
+    mode: 'local',
+    urls: {
+      balancer: 'http://127.0.0.1:8080',
+      auth: 'http://127.0.10.1:4000',
+      replicas: [{ id: 'api-1', url: 'http://127.0.11.1:3000' }],
+      redis: 'redis://127.0.12.1:6379',
+    },
+    replicaIds: ['api-1'],
+    driver,
+    redisPersistent: true,
+    readLogLines: async () => [],
+    stop: async () => undefined,
+  };
+}
+
+function postWithoutToken(url: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(`${url}/driver/stopRedis`, { method: 'POST' }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+describe('supervisor control', () => {
+  let folder: string;
+  let calls: string[];
+  let control: SupervisorControl;
+
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'authlab-control-'));
+    calls = [];
+    control = await startSupervisorControl(buildRecordingCluster(calls), {
+      stateFile: join(folder, 'cluster.json'),
+    });
+  });
+
+  afterEach(async () => {
+    await control.stop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it('announces the cluster in a file only its owner reads', async () => {
+    const state = JSON.parse(await readFile(control.stateFile, 'utf8')) as Record<string, unknown>;
+
+    expect(state).toMatchObject({ formatVersion: 1, pid: process.pid, mode: 'local', redisPersistent: true });
+    expect(state.controlUrl).toBe(control.url);
+    expect((await stat(control.stateFile)).mode & 0o077).toBe(0);
+  });
+
+  it('runs driver operations sent by a connected client', async () => {
+    const cluster = connectToCluster({ stateFile: control.stateFile });
+
+    await cluster.driver.restartReplica('api-1');
+    await cluster.driver.restartReplicaWithSecrets?.('api-1', 'mismatched');
+    await cluster.driver.stopRedis();
+
+    expect(calls).toEqual([
+      'restartReplica api-1',
+      'restartReplicaWithSecrets api-1 mismatched',
+      'stopRedis',
+    ]);
+    expect(cluster.urls.replicas).toEqual([{ id: 'api-1', url: 'http://127.0.11.1:3000' }]);
+  });
+
+  it('reports a failed operation with its message', async () => {
+    const cluster = connectToCluster({ stateFile: control.stateFile });
+
+    await expect(cluster.driver.stopReplica('api-9')).rejects.toThrow(
+      'the cluster\'s stopReplica failed with 400: unknown replica "api-9"',
+    );
+  });
+
+  it('rejects a request without the token', async () => {
+    expect(await postWithoutToken(control.url)).toBe(401);
+    expect(calls).toEqual([]);
+  });
+
+  it('removes the state file when it stops', async () => {
+    await control.stop();
+
+    expect(() => connectToCluster({ stateFile: control.stateFile })).toThrow(ClusterConnectionError);
+    control = await startSupervisorControl(buildRecordingCluster(calls), {
+      stateFile: join(folder, 'cluster.json'),
+    });
+  });
+});
