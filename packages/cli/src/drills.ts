@@ -17,12 +17,12 @@ export const DRILL_NAMES: readonly DrillName[] = Object.freeze([
   'stop-replica',
 ]);
 
-/** What a drill needs to act on the cluster. */
+/** The driver, replica and wait a drill acts with. */
 export interface DrillContext {
   readonly driver: ClusterDriver;
   /** The replica a replica drill acts on. */
   readonly target: string;
-  /** Waits until every replica answers its readiness check again. */
+  /** Waits until every replica passes its readiness check again. */
   readonly waitForReplicas: () => Promise<void>;
 }
 
@@ -132,7 +132,7 @@ export interface PhaseCounts {
   readonly serverErrors: number;
   /** Status 503 with Retry-After, which a replica sends while its session store is down. */
   readonly unavailableWithRetryAfter: number;
-  /** Answered by the drill's replica. */
+  /** Served by the drill's replica. */
   readonly servedByTarget: number;
   /** Rejected by the drill's replica. */
   readonly rejectedByTarget: number;

@@ -30,8 +30,9 @@ svg text { font: 11px system-ui, sans-serif; fill: #333; }
 
 /**
  * Renders the report as one HTML document with inline CSS and inline SVG charts, so that it opens offline
- * and can be mailed as one file: per run, the table with verdicts, the requests each replica served per
- * row, and for a drill the outcomes of each row over time with the fault's start and end marked.
+ * and can be mailed as one file. Each run gets its table with verdicts and the requests each replica
+ * served per row. A drill also gets the outcomes of each row over time, with the fault's start and end
+ * marked.
  */
 export function renderHtmlReport(report: MatrixReport): string {
   const replicaIds = report.replicaIds;
@@ -124,7 +125,7 @@ function renderTable(run: MatrixRun): string {
   return `<table>${header}${rows.join('')}</table>`;
 }
 
-/** One horizontal bar per row, split by the replicas that served its requests. */
+/** Draws one horizontal bar per row, split by the replicas that served its requests. */
 function renderReplicaBars(rows: readonly MatrixRow[], replicaIds: readonly string[]): string {
   const labelWidth = 230;
   const barWidth = 520;

@@ -106,7 +106,7 @@ export interface LoginProbe {
   readonly contentType: string | null;
 }
 
-/** What happened in one run: the plain comparison, or one drill. */
+/** The record of one run: the plain comparison, or one drill. */
 export interface MatrixRun {
   readonly drill: DrillName | null;
   readonly summary: string;
@@ -132,7 +132,7 @@ export interface MatrixReport {
   readonly strategies: readonly Strategy[];
   readonly balancers: Readonly<Partial<Record<BalancerMode, string>>>;
   readonly sourceAddresses: SourceAddressPlan;
-  /** Replicas that answered at least one request, in name order. */
+  /** Replicas that served at least one request, in name order. */
   readonly replicaIds: readonly string[];
   readonly redisPersistent: boolean | null;
   readonly runs: readonly MatrixRun[];
@@ -234,7 +234,7 @@ interface RunContext {
   readonly clock: () => number;
 }
 
-/** The plain comparison: every row in turn, plus one round-robin client without a cookie jar. */
+/** Runs the plain comparison: every row in turn, plus one round-robin client without a cookie jar. */
 async function runPlain(context: RunContext): Promise<MatrixRun> {
   const startedAtMs = context.clock();
   const pools = await signInPools(context, true);
@@ -508,8 +508,8 @@ function summarizePools(
   const replicaIds = new Set(
     pools.flatMap((pool) => pool.requests.map((record) => record.servedBy)).filter(Boolean),
   );
-  // The cluster's replica count when its replicas are known; otherwise the replicas this run saw, which
-  // undercounts when a mode such as ip-hash behind one NAT reaches only one of them.
+  // The cluster's replica count when its replicas are known. Otherwise the replicas this run reached,
+  // which undercounts when a mode such as ip-hash behind one NAT reaches only one of them.
   const replicaCount = Math.max(replicaIds.size, context.options.target.replicas?.length ?? 0);
   const outcomes = pools.map((pool) => bucketOutcomes(pool.requests, startedAtMs, endMs, bucketMs));
   const rows = pools.map((pool, index) => ({
@@ -585,7 +585,7 @@ function countPhases(pool: Pool, target: string | undefined): Record<DrillPhase,
 
 /**
  * Picks the replica that created the most sessions, so that a replica drill touches as many sessions as
- * it can; the first replica when no session names one.
+ * it can. Without any session creator it picks the first replica.
  */
 function chooseTarget(
   pools: readonly Pool[],
@@ -645,7 +645,7 @@ async function checkSessions(context: RunContext, pools: readonly Pool[]): Promi
 
 /**
  * Tries a login with the first demo user's real password through every listener and records what the
- * balancer answered. A wrong password would count towards the login throttle of that account.
+ * balancer returned. A wrong password would count towards the login throttle of that account.
  */
 async function probeLogins(context: RunContext, phase: DrillPhase, probes: LoginProbe[]): Promise<void> {
   const agent = buildClientAgent();
@@ -691,7 +691,7 @@ async function probeLogins(context: RunContext, phase: DrillPhase, probes: Login
   }
 }
 
-/** Waits until every replica's /readyz answers 200, as after Redis comes back. */
+/** Waits until every replica's /readyz returns 200, as after Redis comes back. */
 async function waitForReplicas(replicas: readonly ReplicaEndpoint[], timeoutMs: number): Promise<void> {
   const agent = buildClientAgent();
   const deadline = performance.now() + DEFAULTS.replicaReadyTimeoutMs;

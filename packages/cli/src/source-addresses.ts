@@ -10,7 +10,7 @@ export const CLIENT_ADDRESS_BLOCK = '127.1';
 /** The one address every client shares with `--same-nat`, as if all sat behind one NAT gateway. */
 export const SAME_NAT_ADDRESS = `${CLIENT_ADDRESS_BLOCK}.0.1`;
 
-/** How the simulated clients of a run reach the balancer. */
+/** The source addresses of a run's simulated clients. */
 export interface SourceAddressPlan {
   /**
    * `distinct-networks`: one /24 per client; `same-nat`: one address for all; `unavailable`: the operating
@@ -19,7 +19,7 @@ export interface SourceAddressPlan {
   readonly kind: 'distinct-networks' | 'same-nat' | 'unavailable';
   /** Source address of each client, by client index; undefined means the default address. */
   readonly addresses: readonly (string | undefined)[];
-  /** Why the addresses are unavailable and how to fix it, when they are. */
+  /** The reason the addresses are unavailable and the fix, when they are. */
   readonly note?: string;
 }
 
@@ -34,7 +34,7 @@ export function clientSourceAddress(index: number, sameNat: boolean): string {
 /**
  * Plans the source addresses of `clients` clients. Linux routes all of 127.0.0.0/8 to the loopback
  * interface, so any address there can be bound; macOS configures only 127.0.0.1 unless each address is
- * aliased first, and then the clients fall back to the default address and the plan says why.
+ * aliased first. There the clients fall back to the default address, and the plan's note gives the reason.
  */
 export async function planSourceAddresses(clients: number, sameNat: boolean): Promise<SourceAddressPlan> {
   const addresses = Array.from({ length: clients }, (_, index) => clientSourceAddress(index, sameNat));

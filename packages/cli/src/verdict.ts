@@ -70,12 +70,11 @@ export interface RowSummary {
   /** Requests per `X-Served-By`, replicas in name order. */
   readonly servedBy: Readonly<Record<string, number>>;
   /**
-   * Share of the answered requests that the busiest replica served, times the number of replicas seen in
-   * the run: 1 is an even spread, the replica count means one replica served everything. Null without
-   * answers.
+   * Share of the requests with a response that the busiest replica served, times the number of replicas.
+   * 1 is an even spread, and the replica count means one replica served everything. Null without responses.
    */
   readonly imbalance: number | null;
-  /** Share of the answered requests that the busiest replica served, from 0 to 1; null without answers. */
+  /** Share of the requests with a response that the busiest replica served, from 0 to 1. */
   readonly busiestShare: number | null;
   /** Clients per creator of their session or token. */
   readonly createdBy: Readonly<Record<string, number>>;

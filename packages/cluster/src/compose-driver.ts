@@ -29,8 +29,8 @@ const DEFAULTS = Object.freeze({
  * to stop a part, and `up --detach --no-deps --wait <service>` to start it and wait for its health check.
  * The secret-mismatch drill recreates its replica with the override file that gives it secrets of its own.
  *
- * NOTE: no Docker engine runs where this was written, so these commands have not run against a real
- * compose project; the local cluster's driver is the tested one.
+ * NOTE: these commands have not run against a real compose project, because no Docker engine runs where
+ * this was written. The local cluster's driver is the tested one.
  */
 export function buildComposeDriver(options: ComposeDriverOptions): ClusterDriver {
   const files = options.files ?? DEFAULTS.files;

@@ -8,7 +8,7 @@ import type { ClusterDriver, ClusterHandle, ClusterMode, ClusterUrls } from './c
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** What `authlab up` announces about the cluster it supervises, in its state file. */
+/** The state file's content: the cluster that `authlab up` supervises and its control channel. */
 export interface ClusterState {
   readonly formatVersion: 1;
   readonly pid: number;
@@ -78,8 +78,8 @@ export function defaultStateFilePath(env: NodeJS.ProcessEnv = process.env): stri
 
 /**
  * Opens the control channel of a supervised cluster on 127.0.0.1 and announces it in the state file. Each
- * call is `POST /driver/<operation>` with a JSON body `{ "id": "api-2", "secrets": "mismatched" }` as the
- * operation needs, authorized by the token in the state file; one operation runs at a time.
+ * call is `POST /driver/<operation>` with a JSON body such as `{ "id": "api-2", "secrets": "mismatched" }`,
+ * authorized by the token in the state file. Operations run one at a time.
  */
 export async function startSupervisorControl(
   cluster: ClusterHandle,

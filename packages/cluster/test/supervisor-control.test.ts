@@ -11,7 +11,7 @@ import {
   startSupervisorControl,
 } from '../src/index.js';
 
-/** A cluster handle whose driver records its calls instead of stopping anything. */
+/** Builds a cluster handle whose driver records its calls instead of stopping anything. */
 function buildRecordingCluster(calls: string[]): ClusterHandle {
   const record =
     (name: string) =>
