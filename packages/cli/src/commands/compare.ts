@@ -13,6 +13,7 @@ import { renderHtmlReport } from '../html-report.js';
 import { type MatrixTarget, runMatrix } from '../matrix.js';
 import type { MatrixArguments } from '../matrix-arguments.js';
 import { renderMatrixTable } from '../matrix-table.js';
+import { measureRevocationWindows, renderRevocationWindows } from '../revocation-window.js';
 import { buildProgressPrinter, type CliIo, supportsColor } from '../terminal.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -40,14 +41,23 @@ export async function runCompareCommand(
       onNote: (message) => io.stderr.write(`authlab ${command}: ${message}\n`),
     });
 
+    const revocationWindows = options.drillsOnly
+      ? []
+      : await measureRevocationWindows({
+          balancer: target.balancers['round-robin'] ?? Object.values(target.balancers)[0] ?? '',
+          ...(target.replicas ? { replicas: target.replicas } : {}),
+          strategies: options.strategies,
+        });
+
     if (options.html !== undefined) {
       await writeFile(options.html, renderHtmlReport(report));
       io.stderr.write(`authlab ${command}: wrote the HTML report to ${options.html}\n`);
     }
     if (options.json) {
-      io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ ...report, revocationWindows }, null, 2)}\n`);
     } else {
       io.stdout.write(renderMatrixTable(report, { color: supportsColor(io.stdout, io.env) }));
+      io.stdout.write(renderRevocationWindows(revocationWindows));
     }
     return 0;
   } catch (error) {
