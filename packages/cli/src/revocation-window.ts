@@ -43,10 +43,10 @@ interface Credential {
 }
 
 /**
- * Measures each strategy's revocation window: sign in, check that the credential works, log out through
- * the balancer, then poll every replica with the credential as it was before logout (a copy, as a thief
- * would keep it) until each one rejects it, or until the deadline. Requests are sequential and bounded
- * by the deadline, so a strategy whose credential outlives logout costs at most `deadlineMs`.
+ * Measures each strategy's revocation window. It signs in and logs out through the balancer, then polls
+ * every replica with the credential as it was before logout (a copy, as a thief would keep it) until
+ * each one rejects it, or until the deadline. Requests are sequential and bounded by the deadline, so a
+ * strategy whose credential outlives logout costs at most `deadlineMs` (plus one request timeout).
  */
 export async function measureRevocationWindows(
   options: RevocationWindowOptions,
@@ -180,7 +180,7 @@ async function pollUntilRejected(
 
     const stillAccepting = [...accepting].filter(([, isAccepting]) => isAccepting).map(([id]) => id);
     consecutiveRejections = stillAccepting.length === 0 ? consecutiveRejections + probes.length : 0;
-    // With direct URLs every replica has answered. Through the balancer, a run of rejections twice as
+    // With direct URLs every replica has responded. Through the balancer, a run of rejections twice as
     // long as the number of replicas seen makes it likely that each one was asked again.
     const settled =
       targets.length > 0 || consecutiveRejections >= Math.max(MIN_BALANCER_REJECTIONS, 2 * accepting.size);
@@ -218,9 +218,9 @@ function describeOpenWindow(strategy: Strategy): string {
   }
 }
 
-function expectStatus(result: HttpResult, status: number, what: string): HttpResult {
+function expectStatus(result: HttpResult, status: number, requestLine: string): HttpResult {
   if (result.status !== status) {
-    throw new Error(`${what} returned ${result.status}, expected ${status}`);
+    throw new Error(`${requestLine} returned ${result.status}, expected ${status}`);
   }
   return result;
 }
