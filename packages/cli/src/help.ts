@@ -30,7 +30,9 @@ const MATRIX_OPTIONS_HELP = `  --url URL, --ip-hash-url URL, --cookie-hash-url U
                  authlab up announced, else 127.0.0.1 ports 8080 to 8083. With only --url, only round-robin runs
   --modes LIST   balancer modes to run, comma-separated (default: every mode with a listener)
   --strategies LIST
-                 strategies to run, comma-separated (default: jwt,session-memory,session-redis,cookie-session,basic)
+                 strategies to run, comma-separated, each through every mode (default: jwt, session-memory,
+                 session-redis and cookie-session through every mode, basic through the first mode only,
+                 because each basic request costs the replica a full password check)
   --clients N    simulated clients per strategy and balancer mode, from 1 to 100 (default ${MATRIX_DEFAULTS.clients})
   --same-nat     send every client from one source address, as behind one NAT, to show ip-hash's imbalance
   --replica ID   the replica that restart-replica, stop-replica and secret-mismatch act on

@@ -10,7 +10,8 @@ export interface MatrixArguments {
   readonly urls: Readonly<Partial<Record<BalancerMode, string>>>;
   /** Balancer modes to run; all that have a listener when absent. */
   readonly modes: readonly BalancerMode[] | undefined;
-  readonly strategies: readonly Strategy[];
+  /** Strategies to run; the default set when absent, in which `basic` runs through round-robin only. */
+  readonly strategies: readonly Strategy[] | undefined;
   readonly clients: number;
   readonly requests: number;
   readonly sameNat: boolean;
@@ -126,7 +127,7 @@ export function parseMatrixArguments(
     modes: values.modes === undefined ? undefined : readList('--modes', values.modes, BALANCER_MODES),
     strategies:
       values.strategies === undefined
-        ? ALL_STRATEGIES
+        ? undefined
         : readList('--strategies', values.strategies, ALL_STRATEGIES),
     clients: readInteger('--clients', values.clients, MATRIX_DEFAULTS.clients, 1, 100),
     requests: readInteger(

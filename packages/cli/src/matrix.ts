@@ -53,6 +53,11 @@ export interface MatrixTarget {
 export interface MatrixOptions {
   readonly target: MatrixTarget;
   readonly strategies?: readonly Strategy[];
+  /**
+   * Runs `basic` through every balancer mode. By default it runs through round-robin only, because it
+   * keeps nothing on a replica and each of its requests costs a full password check.
+   */
+  readonly basicEveryMode?: boolean;
   /** Simulated clients per strategy and balancer mode. */
   readonly clients: number;
   /** Requests per client, in every phase of a drill. */
@@ -373,9 +378,12 @@ function describeStep(drill: DrillDefinition, edge: 'start' | 'end', target: str
 async function signInPools(context: RunContext, withCookielessRow: boolean): Promise<Pool[]> {
   const { options } = context;
   const plans: { mode: BalancerMode; strategy: Strategy; cookieJar: boolean; clients: number }[] = [];
+  const basicModes = options.basicEveryMode ? context.modes : context.modes.slice(0, 1);
   for (const mode of context.modes) {
     for (const strategy of context.strategies) {
-      plans.push({ mode, strategy, cookieJar: true, clients: options.clients });
+      if (strategy !== 'basic' || basicModes.includes(mode)) {
+        plans.push({ mode, strategy, cookieJar: true, clients: options.clients });
+      }
     }
   }
   if (

@@ -10,7 +10,7 @@ import {
 } from '@authlab/cluster';
 import { CompareRunError } from '../compare.js';
 import { renderHtmlReport } from '../html-report.js';
-import { type MatrixTarget, runMatrix } from '../matrix.js';
+import { ALL_STRATEGIES, type MatrixTarget, runMatrix } from '../matrix.js';
 import type { MatrixArguments } from '../matrix-arguments.js';
 import { renderMatrixTable } from '../matrix-table.js';
 import { measureRevocationWindows, renderRevocationWindows } from '../revocation-window.js';
@@ -30,7 +30,8 @@ export async function runCompareCommand(
     const target = resolveTarget(options, io);
     const report = await runMatrix({
       target,
-      strategies: options.strategies,
+      strategies: options.strategies ?? ALL_STRATEGIES,
+      basicEveryMode: options.strategies !== undefined,
       clients: options.clients,
       requestsPerClient: options.requests,
       sameNat: options.sameNat,
@@ -46,7 +47,7 @@ export async function runCompareCommand(
       : await measureRevocationWindows({
           balancer: target.balancers['round-robin'] ?? Object.values(target.balancers)[0] ?? '',
           ...(target.replicas ? { replicas: target.replicas } : {}),
-          strategies: options.strategies,
+          strategies: options.strategies ?? ALL_STRATEGIES,
         });
 
     if (options.html !== undefined) {

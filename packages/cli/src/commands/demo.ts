@@ -1,7 +1,6 @@
 import { type ClusterHandle, startLocalCluster } from '@authlab/cluster';
 import type { ClusterArguments, CompareArguments } from '../arguments.js';
 import { describeCurlExamples, describeRunningCluster } from '../cluster-summary.js';
-import { ALL_STRATEGIES } from '../matrix.js';
 import { type CliIo, listenForStopSignals } from '../terminal.js';
 import { runCompareCommand } from './compare.js';
 
@@ -42,7 +41,7 @@ export async function runDemoCommand(
           {
             urls: cluster.urls.balancers ?? { 'round-robin': cluster.urls.balancer },
             modes: undefined,
-            strategies: ALL_STRATEGIES,
+            strategies: undefined,
             clients: options.clients,
             requests: options.requests,
             sameNat: false,
