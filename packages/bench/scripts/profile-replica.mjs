@@ -4,7 +4,7 @@
 // most CPU time per request. Build the workspace first (pnpm build).
 //
 // Usage: node packages/bench/scripts/profile-replica.mjs ROUTE [SECONDS] [LOG_LEVEL]
-//   ROUTE      /public/me, /jwt/me, /session-memory/me or /session-redis/me
+//   ROUTE      /public/me, /jwt/me, /session-memory/me, /session-redis/me or /cookie-session/me
 //   SECONDS    measured seconds after one second of warm-up (default 5)
 //   LOG_LEVEL  the replica's LOG_LEVEL (default info, as `authlab up` runs it)
 // The .cpuprofile file stays in a temporary folder whose path is printed; Chrome DevTools opens it.
@@ -20,7 +20,7 @@ import { DEMO_CREDENTIALS } from '@authlab/users';
 import { runLoad } from '../dist/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const ROUTES = ['/public/me', '/jwt/me', '/session-memory/me', '/session-redis/me'];
+const ROUTES = ['/public/me', '/jwt/me', '/session-memory/me', '/session-redis/me', '/cookie-session/me'];
 const HOST = '127.0.0.1';
 const TOP_FUNCTIONS = 30;
 
@@ -122,6 +122,7 @@ const api = startService(
     API_PORT: String(apiPort),
     API_JWT_SECRET: jwtSecret,
     API_SESSION_SECRET: randomBytes(48).toString('base64url'),
+    API_COOKIE_SESSION_KEYS: randomBytes(32).toString('hex'),
     API_REDIS_URL: redis.url,
   },
   ['--cpu-prof', '--cpu-prof-dir', profileDir],

@@ -275,7 +275,7 @@ const SESSION_PLACES: Readonly<Record<SessionStrategy, string>> = Object.freeze(
 
 /**
  * Stores `sessionBytes` of extra data with `PUT /<strategy>/data` and returns the session cookie to use
- * from then on: a client-side session answers with a new, re-encrypted cookie.
+ * from then on: a client-side session returns a new, re-encrypted cookie.
  */
 async function storeSessionData(
   origin: string,

@@ -44,6 +44,7 @@ describe('createRedisClient', () => {
     client = createRedisClient(redis.url, { commandTimeoutMs: 250, connectTimeoutMs: 700 });
 
     expect(client.options.enableOfflineQueue).toBe(false);
+    expect(client.options.enableAutoPipelining).toBe(true);
     expect(client.options.maxRetriesPerRequest).toBe(0);
     expect(client.options.commandTimeout).toBe(250);
     expect(client.options.connectTimeout).toBe(700);
