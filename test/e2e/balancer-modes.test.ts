@@ -93,6 +93,40 @@ describe('balancer modes', () => {
     expect(replicas.size).toBe(1);
   });
 
+  it('moves an ip-hash client when its replica stops', async () => {
+    const address = clientAddress(200);
+    const memory = await sendRequest(`${balancers['ip-hash']}/session-memory/login`, {
+      json: TEST_USER,
+      localAddress: address,
+    });
+    const redis = await sendRequest(`${balancers['ip-hash']}/session-redis/login`, {
+      json: TEST_USER,
+      localAddress: address,
+    });
+    const pinnedTo = servedBy(memory.headers);
+    expect(servedBy(redis.headers)).toBe(pinnedTo);
+    const cookieOf = (response: typeof memory) => response.headers['set-cookie']![0]!.split(';')[0]!;
+
+    await cluster.driver.stopReplica(pinnedTo);
+    try {
+      const memoryAfter = await sendRequest(`${balancers['ip-hash']}/session-memory/me`, {
+        headers: { cookie: cookieOf(memory) },
+        localAddress: address,
+      });
+      const redisAfter = await sendRequest(`${balancers['ip-hash']}/session-redis/me`, {
+        headers: { cookie: cookieOf(redis) },
+        localAddress: address,
+      });
+
+      // nginx rehashes the client to another replica: the memory session is gone, the Redis one is not.
+      expect(servedBy(memoryAfter.headers)).not.toBe(pinnedTo);
+      expect(memoryAfter.status).toBe(401);
+      expect(redisAfter.status).toBe(200);
+    } finally {
+      await cluster.driver.startReplica(pinnedTo);
+    }
+  });
+
   describe('sticky-route', () => {
     let cookie: string;
     let createdBy: string;
