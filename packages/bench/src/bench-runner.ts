@@ -47,6 +47,7 @@ export type BenchProgress =
       readonly rowId: string;
       readonly result: RoundMeasurement;
     }
+  | { readonly kind: 'row-prepare'; readonly rowId: string }
   | { readonly kind: 'warmup-pass'; readonly rowId: string }
   | { readonly kind: 'row-unavailable'; readonly rowId: string; readonly reason: string };
 
@@ -194,6 +195,7 @@ export async function runBench(options: BenchRunOptions): Promise<BenchRunResult
   const unavailable = new Map<string, string>();
   for (const row of options.rows) {
     try {
+      options.onProgress?.({ kind: 'row-prepare', rowId: row.id });
       prepared.set(row.id, await row.prepare({ connections: options.connections, sessionBytes }));
     } catch (error) {
       // One row that cannot sign in, for example because a 16 KB token exceeds a server's header limit,

@@ -21,6 +21,8 @@ function buildBenchProgressPrinter(stream: CliIo['stderr']): (progress: LabBench
       stream.write(
         `bench ${progress.phase}: round ${event.round + 1}/${event.rounds}, ${event.rowId} (${event.step}/${event.steps})\n`,
       );
+    } else if (event.kind === 'row-prepare') {
+      stream.write(`bench ${progress.phase}: preparing ${event.rowId}\n`);
     } else if (event.kind === 'warmup-pass') {
       stream.write(`bench ${progress.phase}: warming up ${event.rowId}\n`);
     } else if (event.kind === 'row-unavailable') {
