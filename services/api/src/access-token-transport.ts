@@ -7,7 +7,7 @@ export const ACCESS_TOKEN_COOKIE = 'access_token';
 /** Query parameter of RFC 6750 section 2.3, which the replicas reject. */
 export const ACCESS_TOKEN_QUERY_PARAMETER = 'access_token';
 
-/** Where the access token of a request was found, or why none was. */
+/** Outcome of the access token lookup: the token and its source, or the reason none was usable. */
 export type AccessTokenLookup =
   | { kind: 'missing' }
   | { kind: 'malformed'; reason: string }

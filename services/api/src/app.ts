@@ -116,11 +116,19 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
   app.register(jwtRoutes, { config, redis });
   // NOTE: the MemoryStore never evicts, so expired memory sessions stay until the process restarts. That
   // is tolerable for a lab replica that shows what per-process sessions cost; the README lists it.
+  // The same counters, in the same Redis keys, as the auth service's login throttle: a guess through Basic,
+  // a session login or the auth service's login form counts against the same account.
+  const loginThrottle = new LoginThrottle(redis, {
+    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
+    maxFailuresPerClient: config.loginMaxFailuresPerClient,
+    windowSeconds: config.loginFailureWindowSeconds,
+  });
   app.register(sessionStrategyPlugin, {
     strategy: 'session-memory',
     cookieName: 'sid_memory',
     config,
     users,
+    loginThrottle,
   });
   app.register(sessionStrategyPlugin, {
     strategy: 'session-redis',
@@ -128,15 +136,9 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
     store: new RedisSessionStore(redis),
     config,
     users,
+    loginThrottle,
   });
   app.register(cookieSessionStrategyPlugin, { config, users });
-  // The same counters, in the same Redis keys, as the auth service's login throttle: a guess through Basic
-  // and a guess through the login form count against the same account.
-  const loginThrottle = new LoginThrottle(redis, {
-    maxFailuresPerAccount: config.loginMaxFailuresPerAccount,
-    maxFailuresPerClient: config.loginMaxFailuresPerClient,
-    windowSeconds: config.loginFailureWindowSeconds,
-  });
   app.register(basicRoutes, { config, users, loginThrottle });
 
   return app;

@@ -13,7 +13,7 @@ export type RevocationCheckMode = 'off' | 'fail-open' | 'fail-closed';
 
 export const REVOCATION_CHECK_MODES = ['off', 'fail-open', 'fail-closed'] as const;
 
-/** Result of one check: `skipped` means fail-open let the token through without an answer from Redis. */
+/** Result of one check: `skipped` means fail-open let the token through without a reply from Redis. */
 export type RevocationVerdict = 'not-checked' | 'not-revoked' | 'revoked' | 'skipped' | 'unavailable';
 
 /** Minimum time between two warnings about skipped checks, so an outage does not log once per request. */
@@ -21,7 +21,7 @@ const SKIPPED_WARNING_INTERVAL_MS = 10_000;
 
 /**
  * Builds the replica's revocation check for tokens that passed signature and claim checks. It returns
- * `revoked` only when the token's `jti` is on the denylist, and `not-revoked` only when Redis said so.
+ * `revoked` only when the token's `jti` is on the denylist, and `not-revoked` only when Redis reported the jti absent.
  */
 export function buildRevocationCheck(options: {
   mode: RevocationCheckMode;

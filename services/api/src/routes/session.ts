@@ -1,8 +1,14 @@
 import { createHash } from 'node:crypto';
+import type { LoginThrottle } from '@authlab/login-throttle';
 import type { UserDirectory } from '@authlab/users';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig } from '../config.js';
 import { challenges, createError } from '../errors.js';
+import {
+  beginThrottledLogin,
+  finishThrottledLogin,
+  type ThrottleGuardOptions,
+} from '../login-throttle-guard.js';
 import { loginBodySchema, strategyResponseSchema } from './schemas.js';
 
 declare module 'fastify' {
@@ -21,6 +27,8 @@ export interface SessionRoutesOptions {
   cookieName: string;
   config: ApiConfig;
   users: UserDirectory;
+  /** Login throttle shared with the auth service; every login attempt passes it first. */
+  loginThrottle: LoginThrottle;
 }
 
 interface LoginBody {
@@ -33,7 +41,16 @@ interface LoginBody {
  * @fastify/session is registered with the strategy's store and cookie.
  */
 export function addSessionRoutes(scope: FastifyInstance, options: SessionRoutesOptions): void {
-  const { strategy, cookieName, config, users } = options;
+  const { strategy, cookieName, config, users, loginThrottle } = options;
+  // session-memory needs no Redis for anything else, so a Redis outage skips its throttle (logged and
+  // marked on the response) instead of stopping its logins. session-redis cannot work without Redis anyway.
+  const throttleOptions: ThrottleGuardOptions = {
+    throttle: loginThrottle,
+    config,
+    strategy,
+    onUnavailable: strategy === 'session-memory' ? 'skip' : 'reject',
+    unavailableCode: 'SESSION_STORE_UNAVAILABLE',
+  };
   const sessionRequired = () =>
     createError('SESSION_REQUIRED', { headers: { 'www-authenticate': challenges.cookie } });
 
@@ -43,6 +60,11 @@ export function addSessionRoutes(scope: FastifyInstance, options: SessionRoutesO
     async function createSession(request, reply) {
       const { username, password } = request.body;
 
+      const attempt = await beginThrottledLogin(request, reply, {
+        ...throttleOptions,
+        username,
+        usernameHash: hashUsername(username),
+      });
       const check = await users.checkCredentials(username, password);
       if (!check.ok) {
         request.log.info(
@@ -51,6 +73,8 @@ export function addSessionRoutes(scope: FastifyInstance, options: SessionRoutesO
         );
         throw createError('LOGIN_FAILED', { headers: { 'www-authenticate': challenges.form } });
       }
+
+      await finishThrottledLogin(request, reply, throttleOptions, attempt);
 
       // A new id at every login defeats session fixation. In @fastify/session 11.1.3, regenerate() deletes
       // the previous id from the store before it saves the new one. session.test.ts checks the old key.
