@@ -14,6 +14,8 @@ export interface ClusterArguments {
   readonly stickyRoutePort: number;
   readonly host: string;
   readonly redisPersistent: boolean;
+  /** First two octets of the services' loopback addresses, such as `127.0`. */
+  readonly addressBlock: string;
 }
 
 /** Options of a comparison run. */
@@ -51,6 +53,7 @@ export const ARGUMENT_DEFAULTS = Object.freeze({
   cookieHashPort: 8082,
   stickyRoutePort: 8083,
   host: '127.0.0.1',
+  addressBlock: '127.0',
   url: 'http://127.0.0.1:8080',
   clients: 6,
   requests: 30,
@@ -76,6 +79,7 @@ const CLUSTER_OPTIONS = {
   'cookie-hash-port': { type: 'string' },
   'sticky-route-port': { type: 'string' },
   host: { type: 'string' },
+  'address-block': { type: 'string' },
   'redis-persistent': { type: 'boolean' },
 } as const;
 const COMPARE_OPTIONS = {
@@ -165,6 +169,7 @@ function readClusterArguments(
     'sticky-route-port'?: string;
     host?: string;
     'redis-persistent'?: boolean;
+    'address-block'?: string;
   },
 ): ClusterArguments {
   const host = values.host ?? ARGUMENT_DEFAULTS.host;
@@ -192,6 +197,7 @@ function readClusterArguments(
     ),
     host,
     redisPersistent: values['redis-persistent'] ?? false,
+    addressBlock: readAddressBlock(command, values['address-block']),
   };
 }
 
@@ -220,4 +226,21 @@ function readInteger(
     throw new UsageError(`--${option} must be an integer from ${min} to ${max}, got "${text}"`, command);
   }
   return value;
+}
+
+/**
+ * Reads `--address-block`, the first two octets of the services' addresses. 127.1 is left to the
+ * simulated clients of compare, which bind 127.1.k.1.
+ */
+function readAddressBlock(command: CommandName, text: string | undefined): string {
+  const block = text ?? ARGUMENT_DEFAULTS.addressBlock;
+  const [first, second] = block.split('.');
+  const valid = /^127\.\d{1,3}$/.test(block) && first === '127' && Number(second) <= 255;
+  if (!valid || block === '127.1') {
+    throw new UsageError(
+      `--address-block must be the first two octets of a loopback address other than 127.1 (the compare clients' block), like 127.0, got "${block}"`,
+      command,
+    );
+  }
+  return block;
 }

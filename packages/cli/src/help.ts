@@ -23,7 +23,10 @@ const CLUSTER_OPTIONS_HELP = `  --replicas N   number of replicas, api-1 to api-
                  TCP ports of the other balancer modes' listeners (defaults ${ARGUMENT_DEFAULTS.ipHashPort}, ${ARGUMENT_DEFAULTS.cookieHashPort}, ${ARGUMENT_DEFAULTS.stickyRoutePort})
   --host ADDR    loopback address (127.x.x.x) of the balancer's listeners (default ${ARGUMENT_DEFAULTS.host})
   --redis-persistent
-                 keep Redis's data in an append-only file, so that a Redis restart keeps the sessions`;
+                 keep Redis's data in an append-only file, so that a Redis restart keeps the sessions
+  --address-block A.B
+                 first two octets of the services' addresses: auth A.B.10.1, replicas A.B.11.N, Redis
+                 A.B.12.1 (default ${ARGUMENT_DEFAULTS.addressBlock}); another block runs a second cluster beside the first`;
 
 const MATRIX_OPTIONS_HELP = `  --url URL, --ip-hash-url URL, --cookie-hash-url URL, --sticky-route-url URL
                  a listener's origin, on a loopback address. Default: the listeners of the cluster that

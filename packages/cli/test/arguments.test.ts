@@ -30,6 +30,7 @@ describe('parseCommandLine', () => {
         stickyRoutePort: 8083,
         host: '127.0.0.1',
         redisPersistent: false,
+        addressBlock: '127.0',
       },
     });
   });
@@ -57,6 +58,7 @@ describe('parseCommandLine', () => {
         stickyRoutePort: 9093,
         host: '127.0.0.2',
         redisPersistent: true,
+        addressBlock: '127.0',
       },
     });
   });
@@ -142,6 +144,7 @@ describe('parseCommandLine', () => {
         stickyRoutePort: 8083,
         host: '127.0.0.1',
         redisPersistent: false,
+        addressBlock: '127.0',
         clients: 3,
         requests: 30,
         once: true,
@@ -165,6 +168,11 @@ describe('parseCommandLine', () => {
     [['compare', '--drill', 'flood'], '--drill must be one of restart-replica'],
     [['compare', '--modes', 'least-conn'], '--modes takes a comma-separated list of round-robin, ip-hash'],
     [['compare', '--cluster', 'kubernetes'], '--cluster must be local or compose, got "kubernetes"'],
+    [
+      ['up', '--address-block', '127.1'],
+      '--address-block must be the first two octets of a loopback address other than 127.1',
+    ],
+    [['up', '--address-block', '10.0'], '--address-block must be the first two octets of a loopback address'],
     [['up', '--replicas', '0'], '--replicas must be an integer from 1 to 9, got "0"'],
     [['up', '--replicas', '2.5'], '--replicas must be an integer from 1 to 9, got "2.5"'],
     [['up', '--port', '70000'], '--port must be an integer from 1 to 65535, got "70000"'],

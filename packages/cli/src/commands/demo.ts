@@ -30,6 +30,7 @@ export async function runDemoCommand(
         'sticky-route': options.stickyRoutePort,
       },
       redisPersistent: options.redisPersistent,
+      addressBlock: options.addressBlock,
       ...(options.logs ? { onLogLine: (record) => io.stderr.write(`${record.text}\n`) } : {}),
     });
     io.stdout.write(describeRunningCluster(cluster));

@@ -28,6 +28,7 @@ export async function runUpCommand(options: ClusterArguments, io: CliIo): Promis
         'sticky-route': options.stickyRoutePort,
       },
       redisPersistent: options.redisPersistent,
+      addressBlock: options.addressBlock,
       onLogLine: (record) => io.stdout.write(`${record.text}\n`),
     });
 
