@@ -30,7 +30,8 @@ const CLUSTER_OPTIONS_HELP = `  --replicas N   number of replicas, api-1 to api-
 
 const MATRIX_OPTIONS_HELP = `  --url URL, --ip-hash-url URL, --cookie-hash-url URL, --sticky-route-url URL
                  a listener's origin, on a loopback address. Default: the listeners of the cluster that
-                 authlab up announced, else 127.0.0.1 ports 8080 to 8083. With only --url, only round-robin runs
+                 authlab up announced, else 127.0.0.1 ports 8080 to 8083. A --url of another cluster
+                 without the other listener URLs runs round-robin only
   --modes LIST   balancer modes to run, comma-separated (default: every mode with a listener)
   --strategies LIST
                  strategies to run, comma-separated, each through every mode (default: jwt, session-memory,
