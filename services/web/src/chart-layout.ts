@@ -1,4 +1,4 @@
-import type { CompareRow } from './compare-report.js';
+import { type CompareRow, describeRow } from './compare-report.js';
 import { compareReplicaIds } from './tally.js';
 
 /** One rectangle of a bar, in SVG user units, with the text that names its value. */
@@ -110,13 +110,13 @@ export function layoutOutcomeChart(
         height: BAR_HEIGHT,
         className: part.className,
         inlineText: segmentWidth >= MIN_INLINE_TEXT_WIDTH ? `${part.mark}${part.value}` : '',
-        title: `${row.label}: ${part.word} ${part.value} / ${total}`,
+        title: `${describeRow(row)}: ${part.word} ${part.value} / ${total}`,
       });
       x += segmentWidth;
     }
 
     return {
-      label: row.label,
+      label: describeRow(row),
       labelX: place.labelX,
       labelY: place.labelY,
       segments,
@@ -160,13 +160,13 @@ export function layoutReplicaChart(
         height: BAR_HEIGHT,
         className: color === null ? 'replica-unknown' : `replica-${color}`,
         inlineText: segmentWidth >= MIN_INLINE_TEXT_WIDTH ? labelOf(replica) : '',
-        title: `${row.label}: ${replica} ${count} / ${total}`,
+        title: `${describeRow(row)}: ${replica} ${count} / ${total}`,
       });
       x += segmentWidth;
     }
 
     return {
-      label: row.label,
+      label: describeRow(row),
       labelX: place.labelX,
       labelY: place.labelY,
       segments,
@@ -201,7 +201,7 @@ export function layoutLatencyChart(rows: readonly CompareRow[], width: number): 
         height: half,
         className: 'latency-median',
         inlineText: '',
-        title: `${row.label}: median ${formatMs(row.latencyMs.median)}`,
+        title: `${describeRow(row)}: median ${formatMs(row.latencyMs.median)}`,
       });
       segments.push({
         x: frame.barX,
@@ -210,12 +210,12 @@ export function layoutLatencyChart(rows: readonly CompareRow[], width: number): 
         height: half,
         className: 'latency-p95',
         inlineText: '',
-        title: `${row.label}: p95 ${formatMs(row.latencyMs.p95)}`,
+        title: `${describeRow(row)}: p95 ${formatMs(row.latencyMs.p95)}`,
       });
     }
 
     return {
-      label: row.label,
+      label: describeRow(row),
       labelX: place.labelX,
       labelY: place.labelY,
       segments,

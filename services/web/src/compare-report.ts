@@ -1,21 +1,24 @@
 import { type RequestOutcome, tallyOutcomes, UNKNOWN_REPLICA } from './tally.js';
 
 /**
- * The comparison the charts draw, in the JSON shape that `authlab compare --json` prints: one row per
- * strategy (and balancer mode, for the page's own bursts). The page writes the same shape when it exports
- * its bursts, so a downloaded file loads again.
+ * The comparison the charts draw. The page reads the JSON document of `authlab compare --json` and
+ * `authlab drill --json` (docs/report-format.md): the rows of every run, drills included. It writes its own
+ * bursts in the same shape, so a downloaded file loads again.
  */
 export interface CompareReport {
-  /** Balancer URL the report was measured against. */
+  /** Balancer listeners the report was measured through, as text for the status line. */
   readonly balancer: string | null;
   readonly startedAt: string | null;
   readonly rows: readonly CompareRow[];
 }
 
 export interface CompareRow {
+  /** The row's own label: the strategy, or for example `session-redis, no cookie jar`. */
   readonly label: string;
   readonly strategy: string;
   readonly balancerMode: string | null;
+  /** The drill the row ran in, or null for a plain comparison. */
+  readonly drill: string | null;
   readonly requests: number;
   /** Status 2xx. */
   readonly accepted: number;
@@ -40,7 +43,7 @@ export type ReportProblemReason =
   | 'expected-latency';
 
 export interface ReportProblem {
-  /** Path of the problem in the JSON, for example `rows[2].accepted`. */
+  /** Path of the problem in the JSON, for example `runs[0].rows[2].accepted`. */
   readonly path: string;
   readonly reason: ReportProblemReason;
 }
@@ -53,10 +56,49 @@ export type ParsedReport =
 export const MAX_REPORT_BYTES = 1_000_000;
 export const MAX_REPORT_ROWS = 200;
 
+/** Kind the page writes into its own reports, beside the CLI's `authlab-compare`. */
+export const DASHBOARD_REPORT_KIND = 'authlab-dashboard-bursts';
+
+interface RowList {
+  readonly path: string;
+  readonly drill: string | null;
+  readonly rows: readonly unknown[];
+}
+
+/** Collects the row lists of a report: every run's `rows`, or a top-level `rows`. */
+function findRowLists(record: Record<string, unknown>): RowList[] | null {
+  if (Array.isArray(record.runs)) {
+    return record.runs.flatMap((run, index) => {
+      if (typeof run !== 'object' || run === null || !Array.isArray((run as { rows?: unknown }).rows)) {
+        return [];
+      }
+      const { rows, drill } = run as { rows: unknown[]; drill?: unknown };
+      return [{ path: `runs[${index}].rows`, drill: typeof drill === 'string' ? drill : null, rows }];
+    });
+  }
+  if (Array.isArray(record.rows)) {
+    return [{ path: 'rows', drill: null, rows: record.rows }];
+  }
+  return null;
+}
+
+/** Joins the listener URLs of `balancers` (the CLI's field) or takes `balancer`, for the status line. */
+function describeBalancers(record: Record<string, unknown>): string | null {
+  if (typeof record.balancer === 'string') {
+    return record.balancer;
+  }
+  const balancers = record.balancers;
+  if (typeof balancers === 'object' && balancers !== null && !Array.isArray(balancers)) {
+    const urls = Object.values(balancers).filter((value): value is string => typeof value === 'string');
+    return urls.length > 0 ? urls.join(', ') : null;
+  }
+  return null;
+}
+
 /**
- * Reads a compare report. Each entry of `rows` needs `strategy`, `accepted` and `rejected`. The optional
- * fields are `label`, `balancerMode`, `requests`, `errors`, `servedBy`, `latencyMs: { median, p95 }` and
- * `verdict`; any other field is ignored. Every problem is listed at once.
+ * Reads a compare report. Each row needs `strategy`, `accepted` and `rejected`. The optional fields are
+ * `label`, `balancerMode`, `requests`, `errors`, `servedBy`, `latencyMs: { median, p95 }` and `verdict`,
+ * and any other field is ignored. Every problem is listed at once.
  */
 export function parseCompareReport(raw: unknown): ParsedReport {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -64,19 +106,22 @@ export function parseCompareReport(raw: unknown): ParsedReport {
   }
 
   const record = raw as Record<string, unknown>;
-  const rowsValue = record.rows;
-  if (!Array.isArray(rowsValue) || rowsValue.length === 0 || rowsValue.length > MAX_REPORT_ROWS) {
-    return { ok: false, problems: [{ path: 'rows', reason: 'expected-rows' }] };
+  const lists = findRowLists(record);
+  const rowCount = lists?.reduce((sum, list) => sum + list.rows.length, 0) ?? 0;
+  if (lists === null || rowCount === 0 || rowCount > MAX_REPORT_ROWS) {
+    return { ok: false, problems: [{ path: 'runs', reason: 'expected-rows' }] };
   }
 
   const problems: ReportProblem[] = [];
   const rows: CompareRow[] = [];
-  rowsValue.forEach((item, index) => {
-    const row = parseRow(item, `rows[${index}]`, problems);
-    if (row) {
-      rows.push(row);
-    }
-  });
+  for (const list of lists) {
+    list.rows.forEach((item, index) => {
+      const row = parseRow(item, `${list.path}[${index}]`, list.drill, problems);
+      if (row) {
+        rows.push(row);
+      }
+    });
+  }
 
   if (problems.length > 0) {
     return { ok: false, problems };
@@ -85,14 +130,19 @@ export function parseCompareReport(raw: unknown): ParsedReport {
   return {
     ok: true,
     report: {
-      balancer: typeof record.balancer === 'string' ? record.balancer : null,
+      balancer: describeBalancers(record),
       startedAt: typeof record.startedAt === 'string' ? record.startedAt : null,
       rows,
     },
   };
 }
 
-function parseRow(item: unknown, path: string, problems: ReportProblem[]): CompareRow | null {
+function parseRow(
+  item: unknown,
+  path: string,
+  drill: string | null,
+  problems: ReportProblem[],
+): CompareRow | null {
   if (typeof item !== 'object' || item === null || Array.isArray(item)) {
     problems.push({ path, reason: 'expected-object' });
     return null;
@@ -106,10 +156,7 @@ function parseRow(item: unknown, path: string, problems: ReportProblem[]): Compa
     row.balancerMode === undefined || row.balancerMode === null
       ? null
       : readText(row.balancerMode, `${path}.balancerMode`, problems);
-  const label =
-    row.label === undefined
-      ? labelRow(strategy, balancerMode)
-      : readText(row.label, `${path}.label`, problems);
+  const label = row.label === undefined ? strategy : readText(row.label, `${path}.label`, problems);
   const accepted = readCount(row.accepted, `${path}.accepted`, problems);
   const rejected = readCount(row.rejected, `${path}.rejected`, problems);
   const errors = row.errors === undefined ? 0 : readCount(row.errors, `${path}.errors`, problems);
@@ -128,6 +175,7 @@ function parseRow(item: unknown, path: string, problems: ReportProblem[]): Compa
     label,
     strategy,
     balancerMode,
+    drill,
     requests,
     accepted,
     rejected,
@@ -138,9 +186,10 @@ function parseRow(item: unknown, path: string, problems: ReportProblem[]): Compa
   };
 }
 
-/** Names a row by its strategy and, when known, its balancer mode. */
-export function labelRow(strategy: string, balancerMode: string | null): string {
-  return balancerMode === null ? strategy : `${strategy} · ${balancerMode}`;
+/** Names a row for the charts: its drill, its label and its balancer mode, as far as they are known. */
+export function describeRow(row: CompareRow): string {
+  const name = row.balancerMode === null ? row.label : `${row.label} · ${row.balancerMode}`;
+  return row.drill === null ? name : `${row.drill}: ${name}`;
 }
 
 function readText(value: unknown, path: string, problems: ReportProblem[]): string {
@@ -229,9 +278,10 @@ export function buildCompareRow(
   }
 
   return {
-    label: labelRow(strategy, balancerMode),
+    label: strategy,
     strategy,
     balancerMode,
+    drill: null,
     requests: tally.total,
     accepted: tally.accepted,
     rejected: tally.rejected,
@@ -245,7 +295,20 @@ export function buildCompareRow(
   };
 }
 
-/** Writes a report in the JSON shape `parseCompareReport` reads, so a downloaded file loads again. */
+/**
+ * Writes a report in the shape of the CLI's document, one run per drill in the order of the rows, so a
+ * downloaded file loads again. Its `kind` distinguishes the page's files from the CLI's.
+ */
 export function serializeCompareReport(report: CompareReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  const drills = [...new Set(report.rows.map((row) => row.drill))];
+  const document = {
+    kind: DASHBOARD_REPORT_KIND,
+    startedAt: report.startedAt,
+    balancer: report.balancer,
+    runs: drills.map((drill) => ({
+      drill,
+      rows: report.rows.filter((row) => row.drill === drill).map(({ drill: _drill, ...row }) => row),
+    })),
+  };
+  return `${JSON.stringify(document, null, 2)}\n`;
 }

@@ -13,9 +13,10 @@ const words = { accepted: 'accepted', rejected: 'rejected', failed: 'failed' };
 
 const rows: CompareRow[] = [
   {
-    label: 'jwt · round-robin',
+    label: 'jwt',
     strategy: 'jwt',
     balancerMode: 'round-robin',
+    drill: null,
     requests: 30,
     accepted: 30,
     rejected: 0,
@@ -25,9 +26,10 @@ const rows: CompareRow[] = [
     verdict: null,
   },
   {
-    label: 'session-memory · round-robin',
+    label: 'session-memory',
     strategy: 'session-memory',
     balancerMode: 'round-robin',
+    drill: null,
     requests: 30,
     accepted: 10,
     rejected: 19,

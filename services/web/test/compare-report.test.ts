@@ -1,8 +1,10 @@
-import { type ComparisonReport, type RequestRecord, summarizeRow } from '@authlab/cli';
+import { type RequestRecord, summarizeRow } from '@authlab/cli';
 import { describe, expect, it } from 'vitest';
+import type { MatrixReport, MatrixRow } from '../../../packages/cli/src/matrix.js';
 import {
   buildCompareRow,
   computePercentile,
+  describeRow,
   MAX_REPORT_ROWS,
   parseCompareReport,
   serializeCompareReport,
@@ -10,7 +12,7 @@ import {
 import { buildFailedOutcome, classifyResponse } from '../src/tally.js';
 
 const validRow = {
-  label: 'session-memory · round-robin',
+  label: 'session-memory',
   strategy: 'session-memory',
   balancerMode: 'round-robin',
   requests: 30,
@@ -36,43 +38,68 @@ function buildRequests(statusOf: (replica: string) => number): RequestRecord[] {
   });
 }
 
-/** A report as `authlab compare --json` prints it, built with the CLI's own row summary. */
-function buildCliReport(): ComparisonReport {
-  const jwt = summarizeRow(
+/** Builds a row of the CLI's report with the CLI's own summary of the requests. */
+function buildCliRow(strategy: 'jwt' | 'session-memory', drill: MatrixRow['drill']): MatrixRow {
+  const summary = summarizeRow(
     {
-      strategy: 'jwt',
+      strategy,
+      balancerMode: 'round-robin',
       cookieJar: true,
       clients: 1,
       requestsPerClient: 9,
-      requests: buildRequests(() => 200),
-      creators: ['auth'],
-    },
-    3,
-  );
-  const memory = summarizeRow(
-    {
-      strategy: 'session-memory',
-      cookieJar: true,
-      clients: 1,
-      requestsPerClient: 9,
-      requests: buildRequests((replica) => (replica === 'api-1' ? 200 : 401)),
-      creators: ['api-1'],
+      requests: buildRequests((replica) => (strategy === 'jwt' || replica === 'api-1' ? 200 : 401)),
+      creators: [strategy === 'jwt' ? 'auth' : 'api-1'],
     },
     3,
   );
   return {
-    balancer: 'http://127.0.0.1:8080',
-    clients: 1,
-    requestsPerClient: 9,
-    replicaIds: ['api-1', 'api-2', 'api-3'],
+    ...summary,
+    drill,
+    phases: null,
+    sessionsValidBefore: null,
+    sessionsLost: null,
+    asExpected: null,
+    outcomesOverTime: [],
+  };
+}
+
+/** A report as `authlab compare --json` prints it: a plain run, then one drill. */
+function buildCliReport(): MatrixReport {
+  const plainRun = {
+    drill: null,
+    summary: 'every strategy through every balancer mode',
+    drillReplica: null,
+    startedAtMs: 0,
+    durationMs: 100,
+    steps: [],
+    loginProbes: [],
+    bucketMs: 50,
+  };
+  return {
+    kind: 'authlab-compare',
+    formatVersion: 1,
     startedAt: '2025-01-01T00:00:00.000Z',
     durationMs: 120,
-    rows: [jwt, memory],
+    clients: 1,
+    requestsPerClient: 9,
+    strategies: ['jwt', 'session-memory'],
+    balancers: { 'round-robin': 'http://127.0.0.1:8080', 'ip-hash': 'http://127.0.0.1:8081' },
+    sourceAddresses: {
+      kind: 'unavailable',
+      addresses: [],
+      note: 'test',
+    } as unknown as MatrixReport['sourceAddresses'],
+    replicaIds: ['api-1', 'api-2', 'api-3'],
+    redisPersistent: null,
+    runs: [
+      { ...plainRun, rows: [buildCliRow('jwt', null), buildCliRow('session-memory', null)] },
+      { ...plainRun, drill: 'restart-replica', rows: [buildCliRow('session-memory', 'restart-replica')] },
+    ],
   };
 }
 
 describe('parseCompareReport', () => {
-  it('reads the JSON of authlab compare', () => {
+  it('reads every run of authlab compare --json', () => {
     const cliReport = buildCliReport();
     const parsed = parseCompareReport(JSON.parse(JSON.stringify(cliReport)));
 
@@ -80,34 +107,43 @@ describe('parseCompareReport', () => {
     if (!parsed.ok) {
       return;
     }
-    expect(parsed.report.balancer).toBe('http://127.0.0.1:8080');
+    expect(parsed.report.balancer).toBe('http://127.0.0.1:8080, http://127.0.0.1:8081');
     expect(parsed.report.startedAt).toBe('2025-01-01T00:00:00.000Z');
-    expect(parsed.report.rows).toHaveLength(2);
+    expect(parsed.report.rows.map(describeRow)).toEqual([
+      'jwt · round-robin',
+      'session-memory · round-robin',
+      'restart-replica: session-memory · round-robin',
+    ]);
 
     const [jwt, memory] = parsed.report.rows;
+    const cliJwt = cliReport.runs[0]?.rows[0];
     expect(jwt).toMatchObject({
-      label: cliReport.rows[0]?.label,
       strategy: 'jwt',
-      balancerMode: cliReport.rows[0]?.balancerMode ?? null,
       requests: 9,
       accepted: 9,
       rejected: 0,
       errors: 0,
       servedBy: { 'api-1': 3, 'api-2': 3, 'api-3': 3 },
+      drill: null,
     });
-    expect(jwt?.latencyMs).toEqual(cliReport.rows[0]?.latencyMs);
-    expect(jwt?.verdict).toBe(cliReport.rows[0]?.verdict);
+    expect(jwt?.latencyMs).toEqual(cliJwt?.latencyMs);
+    expect(jwt?.verdict).toBe(cliJwt?.verdict);
     expect(memory).toMatchObject({ strategy: 'session-memory', accepted: 3, rejected: 6, errors: 0 });
     expect(memory?.verdict).toMatch(/only to the replica that created it/);
   });
 
   it('reads a report the page wrote', () => {
-    const parsed = parseCompareReport({ balancer: null, startedAt: null, rows: [validRow] });
+    const report = {
+      balancer: 'http://127.0.0.1:8080',
+      startedAt: '2025-01-01T00:00:00Z',
+      rows: [{ ...validRow, drill: null }],
+    };
+    const parsed = parseCompareReport(JSON.parse(serializeCompareReport(report)));
 
-    expect(parsed).toEqual({ ok: true, report: { balancer: null, startedAt: null, rows: [validRow] } });
+    expect(parsed).toEqual({ ok: true, report });
   });
 
-  it('fills optional fields', () => {
+  it('reads a top-level list of rows and fills optional fields', () => {
     const parsed = parseCompareReport({ rows: [{ strategy: 'jwt', accepted: 5, rejected: 1 }] });
 
     expect(parsed).toEqual({
@@ -120,6 +156,7 @@ describe('parseCompareReport', () => {
             label: 'jwt',
             strategy: 'jwt',
             balancerMode: null,
+            drill: null,
             requests: 6,
             accepted: 5,
             rejected: 1,
@@ -145,22 +182,26 @@ describe('parseCompareReport', () => {
 
   it('lists every problem with its path', () => {
     const parsed = parseCompareReport({
-      rows: [
-        { strategy: '', accepted: -1, rejected: 1.5 },
-        'row',
-        { ...validRow, servedBy: { 'api-1': 'ten' }, latencyMs: { median: 1 } },
+      runs: [
+        {
+          rows: [
+            { strategy: '', accepted: -1, rejected: 1.5 },
+            'row',
+            { ...validRow, servedBy: { 'api-1': 'ten' }, latencyMs: { median: 1 } },
+          ],
+        },
       ],
     });
 
     expect(parsed).toEqual({
       ok: false,
       problems: [
-        { path: 'rows[0].strategy', reason: 'expected-text' },
-        { path: 'rows[0].accepted', reason: 'expected-count' },
-        { path: 'rows[0].rejected', reason: 'expected-count' },
-        { path: 'rows[1]', reason: 'expected-object' },
-        { path: 'rows[2].servedBy.api-1', reason: 'expected-count' },
-        { path: 'rows[2].latencyMs', reason: 'expected-latency' },
+        { path: 'runs[0].rows[0].strategy', reason: 'expected-text' },
+        { path: 'runs[0].rows[0].accepted', reason: 'expected-count' },
+        { path: 'runs[0].rows[0].rejected', reason: 'expected-count' },
+        { path: 'runs[0].rows[1]', reason: 'expected-object' },
+        { path: 'runs[0].rows[2].servedBy.api-1', reason: 'expected-count' },
+        { path: 'runs[0].rows[2].latencyMs', reason: 'expected-latency' },
       ],
     });
   });
@@ -170,9 +211,9 @@ describe('parseCompareReport', () => {
       ok: false,
       problems: [{ path: '(root)', reason: 'expected-object' }],
     });
-    expect(parseCompareReport({ rows: [] })).toEqual({
+    expect(parseCompareReport({ runs: [] })).toEqual({
       ok: false,
-      problems: [{ path: 'rows', reason: 'expected-rows' }],
+      problems: [{ path: 'runs', reason: 'expected-rows' }],
     });
     expect(parseCompareReport({ results: [validRow] }).ok).toBe(false);
     expect(parseCompareReport({ rows: Array.from({ length: MAX_REPORT_ROWS + 1 }, () => validRow) }).ok).toBe(
@@ -196,9 +237,10 @@ describe('buildCompareRow', () => {
     );
 
     expect(row).toEqual({
-      label: 'session-memory · round-robin',
+      label: 'session-memory',
       strategy: 'session-memory',
       balancerMode: 'round-robin',
+      drill: null,
       requests: 4,
       accepted: 1,
       rejected: 2,
@@ -211,15 +253,6 @@ describe('buildCompareRow', () => {
 
   it('has no latency without timed responses', () => {
     expect(buildCompareRow('jwt', 'round-robin', [buildFailedOutcome()], []).latencyMs).toBeNull();
-  });
-});
-
-describe('serializeCompareReport', () => {
-  it('writes JSON that parses back to the same report', () => {
-    const report = { balancer: 'http://127.0.0.1:8080', startedAt: '2025-01-01T00:00:00Z', rows: [validRow] };
-    const parsed = parseCompareReport(JSON.parse(serializeCompareReport(report)));
-
-    expect(parsed).toEqual({ ok: true, report });
   });
 });
 

@@ -5,7 +5,7 @@ import {
   layoutOutcomeChart,
   layoutReplicaChart,
 } from '../chart-layout.js';
-import type { CompareReport, CompareRow } from '../compare-report.js';
+import { type CompareReport, type CompareRow, describeRow } from '../compare-report.js';
 import { createElement, createSvgElement } from '../dom.js';
 import { labelReplica, pickReplicaColor } from '../tally.js';
 import type { Translator } from './translator.js';
@@ -85,7 +85,7 @@ function buildDataTable(report: CompareReport, t: Translator): HTMLDivElement {
 
   const rows = report.rows.map((row) =>
     createElement('tr', {}, [
-      createElement('th', { text: row.label, attributes: { scope: 'row' } }),
+      createElement('th', { text: describeRow(row), attributes: { scope: 'row' } }),
       createElement('td', { text: String(row.accepted) }),
       createElement('td', { text: String(row.rejected) }),
       createElement('td', { text: String(row.errors) }),
@@ -112,7 +112,7 @@ function buildDataTable(report: CompareReport, t: Translator): HTMLDivElement {
 /** Lists the one-line verdicts of `authlab compare`, which it writes in English. */
 function buildVerdictList(rows: readonly CompareRow[], t: Translator): HTMLElement {
   const items = rows.map((row) =>
-    createElement('li', {}, [createElement('strong', { text: `${row.label}: ` }), row.verdict ?? '']),
+    createElement('li', {}, [createElement('strong', { text: `${describeRow(row)}: ` }), row.verdict ?? '']),
   );
   return createElement('section', { className: 'verdicts' }, [
     createElement('h3', { text: t('chart.verdicts') }),
