@@ -1,4 +1,5 @@
 import type { BalancerMode } from '@authlab/balancer';
+import type { KeyRotationStep, SigningKeyState } from './signing-keys.js';
 
 /** How a cluster runs: processes on loopback, or containers of docker compose. */
 export type ClusterMode = 'local' | 'compose';
@@ -48,6 +49,11 @@ export interface ClusterDriver {
    * cannot change one replica's secrets.
    */
   restartReplicaWithSecrets?(id: string, secrets: 'shared' | 'mismatched'): Promise<void>;
+  /**
+   * Applies one step of an Ed25519 key rotation and restarts the auth service: publish the next key,
+   * make it sign, or withdraw the previous ones. Present only in a cluster that runs in EdDSA mode.
+   */
+  rotateSigningKey?(step: KeyRotationStep): Promise<SigningKeyState>;
 }
 
 /** A running cluster, whatever started it. Tests and the CLI depend on this interface only. */

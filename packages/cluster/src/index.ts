@@ -26,6 +26,7 @@ export {
   type RedisServerOptions,
   startRedisServer,
 } from './redis-server.js';
+export { ClusterSigningKeys, type KeyRotationStep, type SigningKeyState } from './signing-keys.js';
 export {
   ClusterConnectionError,
   type ClusterState,

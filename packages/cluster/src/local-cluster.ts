@@ -18,6 +18,7 @@ import { describeExit, type ManagedProcess, startManagedProcess } from './manage
 import { type NginxServer, startNginxServer } from './nginx-server.js';
 import { findFreePort, isPortOpen, waitUntil } from './ports.js';
 import { type RedisServer, startRedisServer } from './redis-server.js';
+import { ClusterSigningKeys, type KeyRotationStep, type SigningKeyState } from './signing-keys.js';
 
 export interface LocalClusterOptions {
   /** Number of replicas, `api-1` to `api-N`. Default 3. */
@@ -66,6 +67,13 @@ export interface LocalClusterOptions {
   readonly tempParentDir?: string;
   /** Entry points of the services. Defaults: services/auth/dist/server.js and services/api/dist/server.js. */
   readonly entryPoints?: { readonly auth: string; readonly api: string };
+  /**
+   * How access tokens are signed. `HS256` (the default) shares one secret; `EdDSA` gives the auth service
+   * an Ed25519 key directory and the replicas its JWKS URL, and enables the driver's `rotateSigningKey`.
+   */
+  readonly jwtAlgorithm?: 'HS256' | 'EdDSA';
+  /** API_JWKS_MAX_AGE_SECONDS and API_JWKS_COOLDOWN_SECONDS of the replicas in EdDSA mode. Defaults 600 and 30. */
+  readonly jwks?: { readonly maxAgeSeconds?: number; readonly cooldownSeconds?: number };
 }
 
 /** Error raised when the cluster cannot start; every part it had started is stopped again. */
@@ -124,6 +132,8 @@ interface Settings {
   readonly stopGraceMs: number;
   readonly logLevel: string;
   readonly entryPoints: { readonly auth: string; readonly api: string };
+  readonly jwtAlgorithm: 'HS256' | 'EdDSA';
+  readonly jwks: { readonly maxAgeSeconds: number; readonly cooldownSeconds: number };
 }
 
 /**
@@ -171,6 +181,11 @@ function resolveSettings(options: LocalClusterOptions): Settings {
     stopGraceMs: options.stopGraceMs ?? DEFAULTS.stopGraceMs,
     logLevel: options.logLevel ?? DEFAULTS.logLevel,
     entryPoints: options.entryPoints ?? { auth: DEFAULTS.authEntryPoint, api: DEFAULTS.apiEntryPoint },
+    jwtAlgorithm: options.jwtAlgorithm ?? 'HS256',
+    jwks: {
+      maxAgeSeconds: options.jwks?.maxAgeSeconds ?? 600,
+      cooldownSeconds: options.jwks?.cooldownSeconds ?? 30,
+    },
   };
 }
 
@@ -278,6 +293,8 @@ class LocalCluster {
   private readonly sourceWidth: number;
   private readonly secretPaths: SecretPaths;
   private readonly mismatchedSecretPaths: SecretPaths;
+  /** The Ed25519 key directory in EdDSA mode. */
+  private readonly signingKeys: ClusterSigningKeys | undefined;
   // Runs when the parent exits without stop(), for example on a forced exit: the managed processes are
   // killed by their own hook, Redis and the temporary folder here.
   private readonly cleanUpOnExit = () => {
@@ -306,6 +323,10 @@ class LocalCluster {
     for (const replica of topology.replicas) {
       this.replicas.set(replica.id, undefined);
     }
+    this.signingKeys =
+      settings.jwtAlgorithm === 'EdDSA'
+        ? new ClusterSigningKeys(join(dir, 'secrets', 'jwt-keys'))
+        : undefined;
   }
 
   async start(): Promise<void> {
@@ -373,6 +394,9 @@ class LocalCluster {
           }
           await this.startReplica(id);
         }),
+      ...(this.signingKeys
+        ? { rotateSigningKey: (step: KeyRotationStep) => this.rotateSigningKey(step) }
+        : {}),
     };
 
     return Object.freeze({
@@ -406,6 +430,7 @@ class LocalCluster {
     await mkdir(join(this.dir, 'secrets'), { mode: 0o700 });
     // A fresh random secret per run, shared by every service of the cluster and written for its owner only.
     await writeFile(this.secretPaths.jwt, randomBytes(48).toString('base64url'), { mode: 0o600 });
+    await this.signingKeys?.create();
     await writeFile(this.secretPaths.session, randomBytes(48).toString('base64url'), { mode: 0o600 });
     // cookie-session encrypts with a 32-byte key, written as base64.
     await writeFile(this.secretPaths.cookieSession, randomBytes(32).toString('base64'), { mode: 0o600 });
@@ -444,6 +469,47 @@ class LocalCluster {
     await redis?.stop(this.settings.stopGraceMs);
   }
 
+  /** Applies one key rotation step to the key directory and restarts the auth service to load it. */
+  private async rotateSigningKey(step: KeyRotationStep): Promise<SigningKeyState> {
+    const signingKeys = this.signingKeys!;
+    let state: SigningKeyState | undefined;
+    await this.whileRunning(async () => {
+      state = await signingKeys.apply(step);
+      await this.stopAuth();
+      await this.startAuth();
+    });
+    this.note(
+      `signing keys: ${step}, active ${state!.activeKid}, published ${state!.publishedKids.join(', ')}`,
+    );
+    return state!;
+  }
+
+  /** The auth service's signing variables: the shared secret file, or the EdDSA key directory. */
+  private authSigningVariables(): Record<string, string> {
+    if (!this.signingKeys) {
+      return { AUTH_JWT_SECRET_FILE: this.secretPaths.jwt };
+    }
+    return {
+      AUTH_JWT_ALGORITHM: 'EdDSA',
+      AUTH_JWT_KEYS_DIR: this.signingKeys.directory,
+      AUTH_JWT_ACTIVE_KID: this.signingKeys.state.activeKid,
+    };
+  }
+
+  /** A replica's verification variables: its secret file, or the auth service's JWKS URL in EdDSA mode. */
+  private replicaVerificationVariables(jwtSecretPath: string): Record<string, string> {
+    if (!this.signingKeys) {
+      return { API_JWT_SECRET_FILE: jwtSecretPath };
+    }
+    const { host, port } = this.topology.auth;
+    return {
+      API_JWT_ALGORITHM: 'EdDSA',
+      API_JWKS_URL: `http://${host}:${port}/auth/.well-known/jwks.json`,
+      API_JWKS_MAX_AGE_SECONDS: String(this.settings.jwks.maxAgeSeconds),
+      API_JWKS_COOLDOWN_SECONDS: String(this.settings.jwks.cooldownSeconds),
+    };
+  }
+
   private async startAuth(): Promise<void> {
     if (this.auth?.isRunning()) {
       return;
@@ -452,7 +518,7 @@ class LocalCluster {
     this.auth = this.startService('auth', this.settings.entryPoints.auth, {
       AUTH_HOST: host,
       AUTH_PORT: String(port),
-      AUTH_JWT_SECRET_FILE: this.secretPaths.jwt,
+      ...this.authSigningVariables(),
       AUTH_REDIS_URL: `redis://${this.topology.redis.host}:${this.topology.redis.port}`,
       AUTH_TRUST_PROXY: PROXY_ADDRESS,
       ...this.corsVariable('AUTH_CORS_ORIGINS'),
@@ -478,7 +544,7 @@ class LocalCluster {
       REPLICA_ID: id,
       API_HOST: replica.host,
       API_PORT: String(replica.port),
-      API_JWT_SECRET_FILE: secrets.jwt,
+      ...this.replicaVerificationVariables(secrets.jwt),
       API_SESSION_SECRET_FILE: secrets.session,
       API_COOKIE_SESSION_KEYS_FILE: secrets.cookieSession,
       API_REDIS_URL: `redis://${this.topology.redis.host}:${this.topology.redis.port}`,

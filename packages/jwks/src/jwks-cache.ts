@@ -31,11 +31,19 @@ export interface VerificationKey {
 const SILENT_LOGGER: JwksCacheLogger = { info() {}, warn() {} };
 
 /**
+ * Cooldown while the cache holds no key at all, in milliseconds. A replica that started before the auth
+ * service must not wait a full cooldown before it can verify anything, and one fetch per second still
+ * bounds a flood.
+ */
+const EMPTY_CACHE_RETRY_MS = 1_000;
+
+/**
  * A replica's copy of the auth service's public keys.
  *
  * - A known `kid` is served from memory, without a fetch.
- * - An unknown `kid` triggers a fetch, at most once per `cooldownMs`, and concurrent callers share it.
- *   A flood of random `kid`s therefore costs one fetch per cooldown, not one per request.
+ * - An unknown `kid` triggers a fetch, at most once per `cooldownMs` (once per second while the cache is
+ *   still empty), and concurrent callers share it. A flood of random `kid`s therefore costs one fetch per
+ *   cooldown, not one per request.
  * - Keys older than `maxAgeMs` are refetched in the background, and a refetch replaces the whole set, so
  *   a key withdrawn from the JWKS stops verifying once the cache has refreshed.
  * - When a fetch fails, the cached keys stay in use however old they are: an auth service outage does
@@ -112,7 +120,11 @@ export class JwksCache {
   }
 
   #cooldownPassed(nowMs: number): boolean {
-    return nowMs - this.#lastAttemptAtMs >= this.#options.cooldownMs;
+    const cooldownMs =
+      this.#keys.size === 0
+        ? Math.min(this.#options.cooldownMs, EMPTY_CACHE_RETRY_MS)
+        : this.#options.cooldownMs;
+    return nowMs - this.#lastAttemptAtMs >= cooldownMs;
   }
 
   async #fetchKeys(): Promise<void> {

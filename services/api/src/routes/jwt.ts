@@ -31,10 +31,18 @@ export async function jwtRoutes(app: FastifyInstance, options: { config: ApiConf
     log: app.log,
   });
 
-  const verifyToken =
-    config.jwtAlgorithm === 'EdDSA'
-      ? buildJwksVerifier(config, app.log)
-      : await buildSecretVerifier(app, config);
+  let verifyToken: (token: string) => Promise<AccessTokenCheck>;
+  if (config.jwtAlgorithm === 'EdDSA') {
+    const jwksVerifier = buildJwksVerifier(config, app.log);
+    // Loads the keys at start-up without waiting for them, so the replica can verify through a later auth
+    // service outage even if no token arrived before it.
+    app.addHook('onReady', async function prefetchJwks() {
+      void jwksVerifier.cache.refresh();
+    });
+    verifyToken = jwksVerifier;
+  } else {
+    verifyToken = await buildSecretVerifier(app, config);
+  }
 
   app.get(
     '/jwt/me',
