@@ -216,6 +216,30 @@ describe('JwksCache', () => {
     expect(staler?.kid).toBe('old');
   });
 
+  it('retries an empty cache after one second', async () => {
+    publish('old');
+    available = false;
+    let nowMs = 1_000_000;
+    const cache = new JwksCache({
+      url,
+      maxAgeMs: 60_000,
+      cooldownMs: 30_000,
+      fetchTimeoutMs: 1_000,
+      now: () => nowMs,
+    });
+
+    const whileDown = await cache.getKey('old');
+    available = true;
+    const tooSoon = await cache.getKey('old');
+    nowMs += 1_000;
+    const afterRetry = await cache.getKey('old');
+
+    expect(whileDown).toBeUndefined();
+    expect(tooSoon).toBeUndefined();
+    expect(afterRetry?.kid).toBe('old');
+    expect(requests).toBe(2);
+  });
+
   it('skips keys without EdDSA or with another use', async () => {
     publish('old', 'new');
     const [first, second] = (document as { keys: Record<string, unknown>[] }).keys;
