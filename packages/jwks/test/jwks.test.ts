@@ -237,7 +237,7 @@ describe('JwksCache', () => {
     expect(whileDown).toBeUndefined();
     expect(tooSoon).toBeUndefined();
     expect(afterRetry?.kid).toBe('old');
-    expect(requests).toBe(2);
+    expect(cache.fetchCount).toBe(2);
   });
 
   it('skips keys without EdDSA or with another use', async () => {
