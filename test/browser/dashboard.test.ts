@@ -169,6 +169,43 @@ describe('dashboard in Chromium', () => {
     await page.close();
   });
 
+  it('draws a report file opened in the comparison panel', async () => {
+    const page = await openDashboard();
+    const row = {
+      strategy: 'jwt',
+      balancerMode: 'round-robin',
+      accepted: 9,
+      rejected: 0,
+      errors: 0,
+      servedBy: { 'api-1': 3, 'api-2': 3, 'api-3': 3 },
+      latencyMs: { median: 2, p95: 5 },
+      verdict: 'works on every replica',
+    };
+    const report = {
+      kind: 'authlab-compare',
+      balancers: { 'round-robin': 'http://127.0.0.1:8080' },
+      runs: [{ drill: null, rows: [row, { ...row, strategy: 'session-redis', label: 'session-redis' }] }],
+    };
+
+    await page.setInputFiles('#report-file', {
+      name: 'report.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(report)),
+    });
+    await page.waitForFunction(() =>
+      document.querySelector('#compare-status')?.textContent?.includes('report.json'),
+    );
+
+    expect(await textOf(page, '#compare-status')).toBe(
+      'Rows shown: 2, from the file report.json, measured through http://127.0.0.1:8080.',
+    );
+    expect(await textOf(page, '#report-file-name')).toBe('report.json');
+    expect(await page.locator('#compare-charts svg').count()).toBe(3);
+    expect(await textOf(page, '#compare-charts .verdicts')).toContain('works on every replica');
+
+    await page.close();
+  });
+
   it('remembers the language after a reload', async () => {
     const page = await openDashboard();
     expect(await page.getAttribute('html', 'lang')).toBe('en');
