@@ -14,6 +14,7 @@ import fastify, {
 } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ApiConfig } from './config.js';
+import { serializeRequest } from './log-serializers.js';
 import { cookieSessionStrategyPlugin } from './plugins/cookie-session-strategy.js';
 import { replicaHeadersPlugin } from './plugins/replica-headers.js';
 import { routeCookiePlugin } from './plugins/route-cookie.js';
@@ -69,6 +70,7 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
         : {
             level: config.logLevel,
             redact: { paths: REDACTED_LOG_PATHS, censor: '[redacted]' },
+            serializers: { req: serializeRequest },
             ...(options.logger ? { stream: options.logger.stream } : {}),
           },
     requestIdHeader: false,

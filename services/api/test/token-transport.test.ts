@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { apiErrors } from '../src/errors.js';
-import { buildTestConfig, mintToken, validClaims } from './helpers.js';
+import { buildTestConfig, captureLogs, mintToken, validClaims } from './helpers.js';
 
 describe('access token transport', () => {
   let app: FastifyInstance;
@@ -92,5 +92,29 @@ describe('access token transport', () => {
 
     expect(response.statusCode).toBe(400);
     expect(response.json().code).toBe('AUTH_TOKEN_IN_QUERY');
+  });
+
+  it('keeps a query token out of the log', async () => {
+    const logs = captureLogs();
+    const loggingApp = buildApp(buildTestConfig({ API_REVOCATION_CHECK: 'off', LOG_LEVEL: 'info' }), {
+      logger: { stream: logs.stream },
+    });
+    const token = mintToken();
+
+    try {
+      const response = await loggingApp.inject({
+        method: 'GET',
+        url: `/jwt/me?x=1&access_token=${token}&y=2`,
+      });
+
+      expect(response.statusCode).toBe(400);
+      expect(response.body).not.toContain(token);
+      const log = logs.lines.join('');
+      expect(log).toContain('access_token=[redacted]&y=2');
+      expect(log).not.toContain(token);
+      expect(log).not.toContain('eyJ');
+    } finally {
+      await loggingApp.close();
+    }
   });
 });
