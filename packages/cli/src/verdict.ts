@@ -245,11 +245,16 @@ export function decideVerdict(input: VerdictInput): { outcome: RowOutcome; verdi
       };
     }
     const missing = input.replicaCount - input.servingReplicas.length;
-    const missingNote =
-      missing > 0 ? ` (${missing} other replica${missing === 1 ? '' : 's'} served none)` : '';
+    if (missing > 0) {
+      // The balancer mode kept some replicas idle, so the run shows the strategy on the replicas it reached only.
+      return {
+        outcome: 'works-on-every-replica',
+        verdict: `works on the replicas this mode reached: all ${accepted} answered requests were accepted by ${serving}, and ${missing} other replica${missing === 1 ? '' : 's'} served none${errorNote}`,
+      };
+    }
     return {
       outcome: 'works-on-every-replica',
-      verdict: `works on every replica: all ${accepted} answered requests were accepted by ${serving}${missingNote}${errorNote}`,
+      verdict: `works on every replica: all ${accepted} answered requests were accepted by ${serving}${errorNote}`,
     };
   }
 

@@ -70,7 +70,7 @@ describe('decideVerdict', () => {
     const result = decideVerdict({ ...BASE, strategy: 'jwt', servingReplicas: ['api-1', 'api-3'] });
 
     expect(result.verdict).toBe(
-      'works on every replica: all 90 answered requests were accepted by api-1 and api-3 (1 other replica served none)',
+      'works on the replicas this mode reached: all 90 answered requests were accepted by api-1 and api-3, and 1 other replica served none',
     );
   });
 

@@ -263,7 +263,7 @@ async function planTopology(options: LocalClusterOptions, replicaCount: number):
   for (const [name, endpoint] of parts) {
     if (await isPortOpen(endpoint.host, endpoint.port)) {
       throw new ClusterStartError(
-        `${endpoint.host}:${endpoint.port}, planned for ${name}, is already in use: stop the program listening there (another authlab up?) or choose other ports`,
+        `${endpoint.host}:${endpoint.port}, planned for ${name}, is already in use: stop the program listening there (another authlab up?), or run beside it with other addresses (--address-block 127.20 --host 127.0.0.20) or ports`,
       );
     }
   }

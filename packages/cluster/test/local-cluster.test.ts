@@ -218,7 +218,9 @@ describe('startLocalCluster failures', () => {
           balancerPort: port,
           entryPoints: { auth: STAND_IN, api: STAND_IN },
         }),
-      ).rejects.toThrow(`127.0.0.1:${port}, planned for the balancer, is already in use`);
+      ).rejects.toThrow(
+        `127.0.0.1:${port}, planned for the balancer's round-robin listener, is already in use`,
+      );
     } finally {
       blocker.close();
     }
