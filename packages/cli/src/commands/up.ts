@@ -45,7 +45,7 @@ export async function runUpCommand(options: ClusterArguments, io: CliIo): Promis
 
     io.stdout.write(describeRunningCluster(cluster));
     io.stdout.write(
-      `Compare the strategies: authlab compare${control ? `\nRun a drill: authlab drill restart-replica (control channel ${control.url}, announced in ${control.stateFile})` : ''}\nPress Ctrl-C to stop.\n`,
+      `Compare the strategies: pnpm authlab compare${control ? `\nRun a drill: pnpm authlab drill restart-replica (control channel ${control.url}, announced in ${control.stateFile})` : ''}\nPress Ctrl-C to stop.\n`,
     );
 
     const signal = await signals.stopRequested;
