@@ -200,22 +200,34 @@ async function checkRouteAnswers(
 const PREPARED_MAX_AGE_MS = 300_000;
 
 /**
- * Reuses what `prepare` returned for the same number of clients and session size, so the sweeps do not
- * pay one password hash per login again for every point.
+ * Reuses what `prepare` returned for the same session size when it has at least as many clients as now
+ * needed, so the sweeps do not pay one password hash per login again for every point.
  */
 function cachePrepared(
   prepare: (context: PrepareContext) => Promise<PreparedLoad>,
 ): (context: PrepareContext) => Promise<PreparedLoad> {
-  const cache = new Map<string, { readonly load: PreparedLoad; readonly preparedAt: number }>();
+  const cache = new Map<
+    number,
+    { readonly load: PreparedLoad; readonly clients: number; readonly preparedAt: number }
+  >();
   return async function prepareOrReuse(context) {
-    const key = `${Math.min(context.connections, MAX_SESSIONS_PER_ROW)}:${context.sessionBytes}`;
-    const cached = cache.get(key);
-    if (cached && Date.now() - cached.preparedAt < PREPARED_MAX_AGE_MS) {
-      return cached.load;
+    const clients = Math.min(context.connections, MAX_SESSIONS_PER_ROW);
+    const cached = cache.get(context.sessionBytes);
+    if (cached && cached.clients >= clients && Date.now() - cached.preparedAt < PREPARED_MAX_AGE_MS) {
+      return takeClients(cached.load, clients);
     }
     const load = await prepare(context);
-    cache.set(key, { load, preparedAt: Date.now() });
+    cache.set(context.sessionBytes, { load, clients, preparedAt: Date.now() });
     return load;
+  };
+}
+
+/** Keeps the first `clients` requests and source addresses of a prepared load. */
+function takeClients(load: PreparedLoad, clients: number): PreparedLoad {
+  return {
+    ...load,
+    requests: load.requests.slice(0, Math.max(1, Math.min(clients, load.requests.length))),
+    ...(load.localAddresses ? { localAddresses: load.localAddresses.slice(0, clients) } : {}),
   };
 }
 
