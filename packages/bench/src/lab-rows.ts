@@ -365,7 +365,7 @@ function sessionRow(
 /**
  * Builds the rows of one endpoint: the no-authentication baseline first, then one row per strategy the
  * endpoint offers. Rows for strategies that are not built yet report themselves unavailable when the
- * route answers 404, so they join the table once the route exists.
+ * route returns 404, so they join the table once the route exists.
  */
 export function buildEndpointRows(endpoint: LabEndpoint, credentials: BenchCredentials): BenchRow[] {
   const rows: BenchRow[] = [baselineRow(endpoint)];
