@@ -113,6 +113,7 @@ const auth = startService('services/auth/dist/server.js', {
   AUTH_HOST: HOST,
   AUTH_PORT: String(authPort),
   AUTH_JWT_SECRET: jwtSecret,
+  AUTH_REDIS_URL: redis.url,
 });
 const api = startService(
   'services/api/dist/server.js',

@@ -258,7 +258,7 @@ function jwtRow(endpoint: LabEndpoint, credentials: BenchCredentials): BenchRow 
     path: endpoint.path,
     baselineId: `${endpoint.path}/baseline`,
     url: endpoint.url,
-    description: 'GET /jwt/me with Authorization: Bearer, verified by the replica alone',
+    description: 'GET /jwt/me with Authorization: Bearer, verified locally with the shared key',
     supportsSessionBytes: endpoint.sessionBytesStrategies?.includes('jwt') ?? false,
     cpuGroups: endpoint.cpuGroups,
     prepare: cachePrepared(async (context) => {

@@ -69,8 +69,7 @@ function renderRatioChart(run: BenchRunResult): string {
     };
   });
   return renderRangeBarChart({
-    title:
-      'Throughput as a ratio to the no-authentication baseline of the same path (median, min-max; red mark: target)',
+    title: 'Throughput over the baseline of the same path: median, min-max, target in red',
     valueLabel: 'ratio to the baseline measured in the same round',
     bars,
     reference: 1,

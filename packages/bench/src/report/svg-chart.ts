@@ -26,7 +26,7 @@ function niceCeiling(value: number): number {
 
 function formatTick(value: number): string {
   if (value >= 1000) {
-    return `${Number((value / 1000).toFixed(1))}k`;
+    return `${Number((value / 1000).toFixed(2))}k`;
   }
   return Number(value.toFixed(2)).toString();
 }
@@ -141,7 +141,7 @@ export function renderRangeBarChart(options: RangeBarChartOptions): string {
 
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(options.title)}">`,
-    `<text x="${left}" y="20" class="title">${escapeXml(options.title)}</text>`,
+    `<text x="8" y="20" class="title">${escapeXml(options.title)}</text>`,
   ];
   const plotBottom = top + options.bars.length * barHeight;
   for (let tick = 0; tick <= 4; tick += 1) {
