@@ -209,6 +209,18 @@ describe('GET /jwt/me', () => {
       expect((await getMe(`Bearer ${token}`)).statusCode).toBe(200);
     });
 
+    it('rejects a cached token once it expires', async () => {
+      const exp = nowSeconds() + 60;
+      const token = mintToken({ payload: validClaims({ iat: exp - 120, exp }) });
+
+      expect((await getMe(`Bearer ${token}`)).statusCode).toBe(200);
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime((exp + 3600) * 1000);
+
+      expectInvalidToken(await getMe(`Bearer ${token}`));
+      expect(lastRejectionReason()).toBe('FAST_JWT_EXPIRED');
+    });
+
     it('rejects a token whose nbf is 60 seconds ahead', async () => {
       const token = mintToken({ payload: validClaims({ nbf: nowSeconds() + 60 }) });
 
