@@ -35,6 +35,9 @@ export interface KeyRotationReport {
 
 const DEFAULTS = Object.freeze({ requestIntervalMs: 20, requestTimeoutMs: 5_000 });
 
+/** Maximum wait for every replica to accept a fresh token before the rotation starts. */
+const PRECONDITION_TIMEOUT_MS = 10_000;
+
 /**
  * Runs the EdDSA key rotation drill on a cluster whose driver has `rotateSigningKey`:
  *
@@ -71,13 +74,8 @@ export async function runKeyRotationDrill(options: KeyRotationDrillOptions): Pro
   try {
     const oldToken = await signIn(options.balancer, agent, timeoutMs);
     // Precondition: every replica verifies the token, so each has the current keys cached before the
-    // auth service restarts.
-    for (const replica of options.replicas) {
-      const status = await jwtMe(replica.url, oldToken);
-      if (status !== 200) {
-        throw new Error(`${replica.id} returned ${status} for a fresh token before the rotation`);
-      }
-    }
+    // auth service restarts. A replica that started before the auth service may need a second to fetch them.
+    await waitUntilEveryReplicaAccepts(options.replicas, (url) => jwtMe(url, oldToken));
     const steps: RotationStepResult[] = [];
 
     steps.push(
@@ -120,6 +118,24 @@ export async function runKeyRotationDrill(options: KeyRotationDrillOptions): Pro
     };
   } finally {
     agent.destroy();
+  }
+}
+
+/** Polls each replica until it accepts the token, for at most PRECONDITION_TIMEOUT_MS. */
+async function waitUntilEveryReplicaAccepts(
+  replicas: readonly ReplicaEndpoint[],
+  requestStatus: (url: string) => Promise<number>,
+): Promise<void> {
+  const deadline = performance.now() + PRECONDITION_TIMEOUT_MS;
+  for (const replica of replicas) {
+    let status = await requestStatus(replica.url);
+    while (status !== 200 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      status = await requestStatus(replica.url);
+    }
+    if (status !== 200) {
+      throw new Error(`${replica.id} returned ${status} for a fresh token before the rotation`);
+    }
   }
 }
 

@@ -228,7 +228,7 @@ function expectStatus(result: HttpResult, status: number, requestLine: string): 
 /** Formats the windows as a small text table for the terminal. */
 export function renderRevocationWindows(
   windows: readonly RevocationWindow[],
-  deadlineMs = DEFAULTS.deadlineMs,
+  deadlineMs: number = DEFAULTS.deadlineMs,
 ): string {
   if (windows.length === 0) {
     return '';
