@@ -5,6 +5,7 @@
 #   api           one resource replica        (node dist/server.js, port 3000)
 #   cli           the authlab command         (docker compose run --rm cli compare)
 #   secrets-init  writes the random secrets into the shared volume, then exits
+#   nginx         the balancer and the browser dashboard (services/web/dist)
 #
 # The build steps live in deploy/compose/build-service.sh, which test/compose runs without Docker.
 
@@ -13,6 +14,8 @@
 ARG NODE_IMAGE=node:26.13.0-trixie-slim
 # The pnpm release that wrote pnpm-lock.yaml. Node.js 25 and later ship without corepack, so npm installs it.
 ARG PNPM_VERSION=10.34.9
+# The official nginx image. 1.27.3 or later, because deploy/compose/nginx.conf re-resolves its upstreams.
+ARG NGINX_IMAGE=nginx:1.30.6-alpine
 
 # ---- build stages: the whole workspace with its dev dependencies ----
 
@@ -35,6 +38,10 @@ RUN sh deploy/compose/build-service.sh services/api /deployed
 
 FROM workspace AS cli-build
 RUN sh deploy/compose/build-service.sh packages/cli /deployed
+
+# The dashboard is static files: Vite writes them to services/web/dist, and the nginx image serves them.
+FROM workspace AS web-build
+RUN pnpm install --frozen-lockfile --prefer-offline && pnpm --filter @authlab/web build
 
 # ---- runtime stages: Node.js, tini and one deployed package, run as the unprivileged `node` user ----
 
@@ -71,3 +78,19 @@ CMD ["--help"]
 FROM runtime AS secrets-init
 COPY deploy/compose/init-secrets.mjs /app/init-secrets.mjs
 CMD ["node", "/app/init-secrets.mjs"]
+
+# ---- the balancer: official nginx with the compose config and the dashboard ----
+
+FROM ${NGINX_IMAGE} AS nginx
+# The image's entrypoint runs envsubst on /etc/nginx/templates/*.template before nginx starts. Here it
+# writes /etc/nginx/nginx.conf and fills in only the AUTHLAB_ variables: the host ports that the
+# dashboard's config.json names. nginx's own variables, such as $host, stay as they are.
+ENV NGINX_ENVSUBST_OUTPUT_DIR=/etc/nginx \
+  NGINX_ENVSUBST_FILTER=^AUTHLAB_ \
+  AUTHLAB_BALANCER_PORT=8080 \
+  AUTHLAB_IP_HASH_PORT=8081 \
+  AUTHLAB_COOKIE_HASH_PORT=8082 \
+  AUTHLAB_STICKY_ROUTE_PORT=8083
+COPY deploy/compose/nginx.conf /etc/nginx/templates/nginx.conf.template
+COPY --from=web-build /workspace/services/web/dist /usr/share/nginx/dashboard
+EXPOSE 8080 8081 8082 8083 8088

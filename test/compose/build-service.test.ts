@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   copyFile,
+  cp,
   lstat,
   mkdir,
   mkdtemp,
@@ -29,6 +30,8 @@ interface BuildStage {
 }
 
 const BUILD_TIMEOUT_MS = 5 * 60_000;
+/** Where the web-build stage leaves the dashboard, relative to the workspace; the nginx stage copies it. */
+const WEB_DIST = 'services/web/dist';
 const SECRETS_MOUNT = '/run/secrets/authlab';
 
 /** Reads the build stages from the Dockerfile, so the test runs exactly the steps the images run. */
@@ -40,6 +43,12 @@ async function readBuildStages(): Promise<BuildStage[]> {
     image: image!,
     packageDir: packageDir!,
   }));
+}
+
+/** Reads the command of the Dockerfile's web-build stage, which builds the dashboard for the nginx image. */
+async function readWebBuildCommand(): Promise<string | undefined> {
+  const dockerfile = await readFile(join(REPOSITORY_ROOT, 'Dockerfile'), 'utf8');
+  return /^FROM workspace AS web-build\nRUN (.+)$/m.exec(dockerfile)?.[1];
 }
 
 /**
@@ -117,6 +126,8 @@ describe('deploy/compose/build-service.sh', () => {
   let workDir: string;
   let stages: BuildStage[];
   const buildOutput = new Map<string, { status: number | null; output: string }>();
+  let webBuildCommand: string | undefined;
+  let webBuild: { status: number | null; output: string } | undefined;
   let redis: RedisServer | undefined;
   const children: ChildProcess[] = [];
 
@@ -199,9 +210,24 @@ describe('deploy/compose/build-service.sh', () => {
       buildOutput.set(stage.image, { status: result.status, output: `${result.stdout}\n${result.stderr}` });
     }
 
+    // The web-build stage, then the folder that the nginx stage copies out of it.
+    webBuildCommand = await readWebBuildCommand();
+    if (webBuildCommand !== undefined) {
+      const result = spawnSync('sh', ['-c', webBuildCommand], {
+        cwd: context,
+        env: { ...process.env, CI: 'true' },
+        encoding: 'utf8',
+        timeout: BUILD_TIMEOUT_MS,
+      });
+      webBuild = { status: result.status, output: `${result.stdout}\n${result.stderr}` };
+      if (result.status === 0) {
+        await cp(join(context, WEB_DIST), join(workDir, 'web'), { recursive: true });
+      }
+    }
+
     // The deployed folders must run without the workspace they were built in, as in the runtime images.
     await rm(context, { recursive: true, force: true });
-  }, BUILD_TIMEOUT_MS * 3);
+  }, BUILD_TIMEOUT_MS * 4);
 
   afterAll(async () => {
     for (const child of children) {
@@ -273,6 +299,19 @@ describe('deploy/compose/build-service.sh', () => {
     api.child.kill('SIGTERM');
 
     expect(await waitForExit(api.child)).toBe(0);
+  });
+
+  it('web build writes the dashboard for nginx', async () => {
+    expect(webBuildCommand).toBeDefined();
+    expect(webBuild?.output).toContain('built in');
+    expect(webBuild?.status).toBe(0);
+
+    const index = await readFile(join(workDir, 'web/index.html'), 'utf8');
+    const assets = await readdir(join(workDir, 'web/assets'));
+    // Relative asset paths, so the page loads from the root of its own listener.
+    expect(index).toMatch(/src="\.\/assets\/[^"]+\.js"/);
+    expect(assets.some((name) => name.endsWith('.js'))).toBe(true);
+    expect(assets.some((name) => name.endsWith('.css'))).toBe(true);
   });
 
   it('cli folder runs the authlab command', async () => {

@@ -156,14 +156,62 @@ describe('docker-compose.yml', () => {
     expect(serviceOf(lab, 'redis').command).toEqual(['redis-server', '--save', '', '--appendonly', 'no']);
   });
 
-  it('publishes each balancer mode on the local cluster port', () => {
+  it('publishes each balancer mode and the dashboard on the local cluster port', () => {
     const expected = BALANCER_MODES.map((mode) => {
       const port = DEFAULT_BALANCER_PORTS[mode];
       return `127.0.0.1:${port}:${port}`;
     });
 
-    expect(serviceOf(lab, 'nginx').ports).toEqual(expected);
+    expect(serviceOf(lab, 'nginx').ports).toEqual([...expected, '127.0.0.1:8088:8088']);
     expect(expected[0]).toBe('127.0.0.1:8080:8080');
+  });
+
+  it('tells nginx the host port of each balancer listener', () => {
+    const moved = interpolate(readComposeFile('docker-compose.yml'), {
+      AUTHLAB_BALANCER_PORT: '18080',
+      AUTHLAB_IP_HASH_PORT: '18081',
+      AUTHLAB_COOKIE_HASH_PORT: '18082',
+      AUTHLAB_STICKY_ROUTE_PORT: '18083',
+    });
+    const nginx = serviceOf(moved, 'nginx');
+    const environment = environmentOf(nginx);
+
+    // The dashboard's config.json must name the ports the browser can reach: the published ones.
+    for (const [index, variable] of [
+      'AUTHLAB_BALANCER_PORT',
+      'AUTHLAB_IP_HASH_PORT',
+      'AUTHLAB_COOKIE_HASH_PORT',
+      'AUTHLAB_STICKY_ROUTE_PORT',
+    ].entries()) {
+      const [, hostPort] = nginx.ports![index]!.split(':');
+      expect(environment[variable], variable).toBe(hostPort);
+    }
+  });
+
+  it('allows the dashboard origin in the auth service and the replicas', () => {
+    const expected = 'http://127.0.0.1:8088,http://localhost:8088';
+
+    expect(environmentOf(serviceOf(lab, 'auth')).AUTH_CORS_ORIGINS).toBe(expected);
+    for (const name of REPLICAS) {
+      expect(environmentOf(serviceOf(lab, name)).API_CORS_ORIGINS, name).toBe(expected);
+    }
+  });
+
+  it('moves the dashboard origin with AUTHLAB_DASHBOARD_PORT', () => {
+    const moved = interpolate(readComposeFile('docker-compose.yml'), { AUTHLAB_DASHBOARD_PORT: '18088' });
+    const expected = 'http://127.0.0.1:18088,http://localhost:18088';
+
+    expect(serviceOf(moved, 'nginx').ports).toContain('127.0.0.1:18088:8088');
+    expect(environmentOf(serviceOf(moved, 'auth')).AUTH_CORS_ORIGINS).toBe(expected);
+    expect(environmentOf(serviceOf(moved, 'api-2')).API_CORS_ORIGINS).toBe(expected);
+  });
+
+  it('serves the dashboard from the nginx image', () => {
+    const nginx = serviceOf(lab, 'nginx');
+
+    expect(nginx.build).toEqual({ context: '.', target: 'nginx' });
+    // The config and the dashboard are in the image, so nothing from the host is mounted.
+    expect(nginx.volumes).toBeUndefined();
   });
 
   it('publishes ports on 127.0.0.1 only', () => {

@@ -26,6 +26,16 @@ describe('Dockerfile', () => {
     expect(DOCKERFILE).toMatch(/^ARG PNPM_VERSION=10\.\d+\.\d+$/m);
   });
 
+  it('pins the nginx base image to a full release with resolve', () => {
+    const match = /^ARG NGINX_IMAGE=nginx:(\d+)\.(\d+)\.(\d+)-alpine$/m.exec(DOCKERFILE);
+    const [major, minor, patch] = (match?.slice(1) ?? []).map(Number);
+
+    expect(match).not.toBeNull();
+    // Upstream server lines take `resolve` in open-source nginx since 1.27.3.
+    expect(major! * 1_000_000 + minor! * 1_000 + patch!).toBeGreaterThanOrEqual(1_027_003);
+    expect(stageOf('nginx')).toMatch(/^FROM \$\{NGINX_IMAGE\} AS nginx$/m);
+  });
+
   it('builds the runtime images on the runtime stage', () => {
     for (const target of RUNTIME_TARGETS) {
       expect(stageOf(target), target).toMatch(new RegExp(`^FROM runtime AS ${target}$`, 'm'));
@@ -45,6 +55,21 @@ describe('Dockerfile', () => {
     expect(stageOf('runtime')).toContain('apt-get install --yes --no-install-recommends tini');
     expect(stageOf('runtime')).toContain('ENTRYPOINT ["/usr/bin/tini", "--"]');
     expect(stageOf('cli')).toContain('ENTRYPOINT ["/usr/bin/tini", "--", "node", "/app/dist/bin.js"]');
+  });
+
+  it('copies the built dashboard and the compose config into the nginx image', () => {
+    const nginx = stageOf('nginx');
+
+    expect(stageOf('web-build')).toMatch(/^FROM workspace AS web-build$/m);
+    expect(nginx).toContain('COPY --from=web-build /workspace/services/web/dist /usr/share/nginx/dashboard');
+    expect(nginx).toContain('COPY deploy/compose/nginx.conf /etc/nginx/templates/nginx.conf.template');
+  });
+
+  it('lets the nginx entrypoint fill in only AUTHLAB_ variables', () => {
+    const nginx = stageOf('nginx');
+
+    expect(nginx).toMatch(/NGINX_ENVSUBST_OUTPUT_DIR=\/etc\/nginx \\$/m);
+    expect(nginx).toMatch(/NGINX_ENVSUBST_FILTER=\^AUTHLAB_ \\$/m);
   });
 
   it('copies only the deployed folder into a service image', () => {
@@ -69,6 +94,8 @@ describe('.dockerignore', () => {
     'services/auth/test/login.test.ts',
     'test/e2e/strategies-across-replicas.test.ts',
     'docs/compose.md',
+    'services/web/dist/index.html',
+    'services/web/test/dashboard-config.test.ts',
   ])('leaves %s out of the build context', (path) => {
     expect(rules.ignores(path)).toBe(true);
   });
@@ -83,6 +110,10 @@ describe('.dockerignore', () => {
     'packages/config/src/index.ts',
     'deploy/compose/build-service.sh',
     'deploy/compose/init-secrets.mjs',
+    'deploy/compose/nginx.conf',
+    'services/web/index.html',
+    'services/web/src/main.ts',
+    'services/web/public/config.json',
   ])('sends %s to the builder', (path) => {
     expect(rules.ignores(path)).toBe(false);
   });

@@ -17,6 +17,39 @@ const NGINX = [
   '/usr/local/bin/nginx',
 ].find((path) => existsSync(path));
 const RUNS_AS_ROOT = process.getuid?.() === 0;
+const ENVSUBST = ['/usr/bin/envsubst', '/usr/local/bin/envsubst', '/opt/homebrew/bin/envsubst'].find((path) =>
+  existsSync(path),
+);
+
+/** The variables the nginx image fills in, with the defaults that docker-compose.yml gives them. */
+const HOST_PORT_DEFAULTS: Readonly<Record<string, string>> = Object.freeze({
+  AUTHLAB_BALANCER_PORT: '8080',
+  AUTHLAB_IP_HASH_PORT: '8081',
+  AUTHLAB_COOKIE_HASH_PORT: '8082',
+  AUTHLAB_STICKY_ROUTE_PORT: '8083',
+});
+
+/**
+ * Does what the nginx image's entrypoint does with NGINX_ENVSUBST_FILTER=^AUTHLAB_: `envsubst` with the
+ * list of defined variables whose names start with AUTHLAB_, so `${NAME}` and `$NAME` of those variables are
+ * replaced and every other `$` reference stays.
+ */
+function fillInVariables(config: string, environment: Readonly<Record<string, string>>): string {
+  return config.replace(
+    /\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g,
+    (match, braced, bare) => {
+      const name = (braced ?? bare) as string;
+      return name.startsWith('AUTHLAB_') && name in environment ? environment[name]! : match;
+    },
+  );
+}
+
+/** Returns the JSON text that the dashboard's `location = /config.json` sends. */
+function dashboardConfigJson(config: string): string {
+  const match = /location = \/config\.json \{[^}]*return 200 '([^']*)';/.exec(config);
+  expect(match, 'the location of config.json').not.toBeNull();
+  return match![1]!;
+}
 
 /** nginx 1.27.3 added `resolve` on upstream server lines to open-source nginx. */
 const FIRST_VERSION_WITH_RESOLVE = [1, 27, 3];
@@ -142,8 +175,58 @@ describe('deploy/compose/nginx.conf', () => {
     const listened = [...config.matchAll(/^ {8}listen (\d+);$/gm)].map(([, port]) => port);
     const published = (serviceOf(readDefaultLab(), 'nginx').ports ?? []).map((port) => port.split(':')[2]);
 
-    expect(listened).toEqual(['8080', '8081', '8082', '8083']);
+    expect(listened).toEqual(['8080', '8081', '8082', '8083', '8088']);
     expect(published).toEqual(listened);
+  });
+
+  it('serves the dashboard from the folder of the nginx image', () => {
+    const dashboardServer = config.slice(config.indexOf('listen 8088;'));
+
+    expect(dashboardServer).toMatch(/^ {8}root \/usr\/share\/nginx\/dashboard;$/m);
+  });
+
+  it('names the host port variables in the dashboard config', () => {
+    const referenced = [...config.matchAll(/\$\{?(AUTHLAB_[A-Z0-9_]+)/g)].map(([, name]) => name);
+    const nginxEnvironment = serviceOf(readDefaultLab(), 'nginx').environment ?? {};
+
+    expect(referenced).toEqual(Object.keys(HOST_PORT_DEFAULTS));
+    for (const [name, port] of Object.entries(HOST_PORT_DEFAULTS)) {
+      expect(nginxEnvironment[name], name).toBe(port);
+    }
+  });
+
+  it('gives the dashboard the published balancer ports', () => {
+    const moved = fillInVariables(config, {
+      AUTHLAB_BALANCER_PORT: '18080',
+      AUTHLAB_IP_HASH_PORT: '18081',
+      AUTHLAB_COOKIE_HASH_PORT: '18082',
+      AUTHLAB_STICKY_ROUTE_PORT: '18083',
+    });
+
+    expect(JSON.parse(dashboardConfigJson(moved))).toEqual({
+      balancerUrls: {
+        'round-robin': 'http://$host:18080',
+        'ip-hash': 'http://$host:18081',
+        'cookie-hash': 'http://$host:18082',
+        'sticky-route': 'http://$host:18083',
+      },
+      drillApiUrl: null,
+    });
+    expect(moved).not.toMatch(/\$\{?AUTHLAB_/);
+  });
+
+  it.skipIf(ENVSUBST === undefined)('fills in variables as envsubst does', () => {
+    const variableList = Object.keys(HOST_PORT_DEFAULTS)
+      .map((name) => `\${${name}}`)
+      .join(' ');
+    const result = spawnSync(ENVSUBST!, [variableList], {
+      input: config,
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, ...HOST_PORT_DEFAULTS },
+    });
+
+    expect(result.status).toBe(0);
+    expect(result.stdout).toBe(fillInVariables(config, HOST_PORT_DEFAULTS));
   });
 
   it('this machine has nginx to check the config', () => {
@@ -154,7 +237,10 @@ describe('deploy/compose/nginx.conf', () => {
   it.skipIf(NGINX === undefined || !LOCAL_HAS_RESOLVE)(
     'passes nginx -t as it is (nginx 1.27.3 or later)',
     async () => {
-      const result = await checkWithLocalNginx(dir, mapImagePaths(config, dir));
+      const result = await checkWithLocalNginx(
+        dir,
+        mapImagePaths(fillInVariables(config, HOST_PORT_DEFAULTS), dir),
+      );
 
       expect(result.output).toContain('test is successful');
       expect(result.status).toBe(0);
@@ -171,7 +257,10 @@ describe('deploy/compose/nginx.conf', () => {
       'api-2:3000': '127.0.11.2:3000',
       'api-3:3000': '127.0.11.3:3000',
     };
-    let mapped = mapImagePaths(config, dir).replaceAll(' resolve max_fails=', ' max_fails=');
+    let mapped = mapImagePaths(fillInVariables(config, HOST_PORT_DEFAULTS), dir).replaceAll(
+      ' resolve max_fails=',
+      ' max_fails=',
+    );
     for (const [name, address] of Object.entries(loopbackNames)) {
       mapped = mapped.replaceAll(`server ${name} `, `server ${address} `);
     }

@@ -40,6 +40,9 @@ export const COMPOSE_BALANCER_PORT_VARIABLES = Object.freeze({
 
 type ComposeBalancerMode = keyof typeof COMPOSE_BALANCER_PORT_VARIABLES;
 
+/** The variable that sets the host port of the dashboard's listener, 8088 by default as in the local cluster. */
+export const COMPOSE_DASHBOARD_PORT_VARIABLE = 'AUTHLAB_DASHBOARD_PORT';
+
 /** Where the services of docker-compose.yml find their secret files, inside the containers. */
 const SECRETS_MOUNT = '/run/secrets/authlab';
 
@@ -113,6 +116,7 @@ export interface ComposeClusterOptions {
 
 interface Ports {
   readonly balancers: Readonly<Record<ComposeBalancerMode, number>>;
+  readonly dashboard: number;
   readonly auth: number;
   readonly redis: number;
   readonly replicas: Readonly<Record<string, number>>;
@@ -138,6 +142,8 @@ export async function startComposeCluster(options: ComposeClusterOptions = {}): 
   const environment: Record<string, string> = {
     AUTHLAB_AUTH_PORT: String(ports.auth),
     AUTHLAB_REDIS_PORT: String(ports.redis),
+    // Also moves the dashboard's origin in the CORS allowlists of the auth service and the replicas.
+    [COMPOSE_DASHBOARD_PORT_VARIABLE]: String(ports.dashboard),
     AUTHLAB_SUBNET_PREFIX: `10.213.${randomInt(89, 255)}`,
     LOG_LEVEL: options.logLevel ?? 'info',
   };
@@ -178,6 +184,7 @@ async function pickPorts(): Promise<Ports> {
   }
   return {
     balancers,
+    dashboard: await findFreePort(host),
     auth: await findFreePort(host),
     redis: await findFreePort(host),
     replicas,
@@ -210,6 +217,8 @@ class ComposeCluster {
       auth: `http://127.0.0.1:${this.ports.auth}`,
       replicas: COMPOSE_REPLICA_IDS.map((id) => ({ id, url: this.replicaUrl(id) })),
       redis: `redis://127.0.0.1:${this.ports.redis}`,
+      // The nginx image serves the dashboard it was built with, and its config.json names these balancer ports.
+      dashboard: `http://127.0.0.1:${this.ports.dashboard}`,
     };
     const driver: ClusterDriver = {
       stopReplica: (id) =>
