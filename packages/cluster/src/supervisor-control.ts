@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ClusterDriver, ClusterHandle, ClusterMode, ClusterUrls } from './cluster-handle.js';
+import type { KeyRotationStep, SigningKeyState } from './signing-keys.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -21,13 +22,20 @@ export interface ClusterState {
   readonly urls: ClusterUrls;
   readonly replicaIds: readonly string[];
   readonly redisPersistent?: boolean;
+  /** Algorithm that signs access tokens. State files written before EdDSA mode lack it, which means HS256. */
+  readonly jwtAlgorithm?: 'HS256' | 'EdDSA';
+  /** API_JWKS_MAX_AGE_SECONDS of the replicas, in EdDSA mode only. */
+  readonly jwksMaxAgeSeconds?: number;
 }
 
 /** A cluster that another process supervises, driven over that process's control channel. */
 export type ConnectedCluster = Pick<
   ClusterHandle,
   'mode' | 'urls' | 'replicaIds' | 'driver' | 'redisPersistent'
->;
+> & {
+  readonly jwtAlgorithm: 'HS256' | 'EdDSA';
+  readonly jwksMaxAgeSeconds?: number;
+};
 
 /** The running control channel; `stop` closes it and removes the state file. */
 export interface SupervisorControl {
@@ -55,9 +63,11 @@ const OPERATIONS = Object.freeze({
   startRedis: false,
   stopAuth: false,
   startAuth: false,
+  rotateSigningKey: false,
 } as const);
 type Operation = keyof typeof OPERATIONS;
 
+const KEY_ROTATION_STEPS: readonly KeyRotationStep[] = ['publish-next', 'activate-next', 'withdraw-previous'];
 const MAX_BODY_BYTES = 4_096;
 // A replica restart waits for readiness (up to the cluster's ready timeout), so a call may take a while.
 const CALL_TIMEOUT_MS = 120_000;
@@ -78,12 +88,14 @@ export function defaultStateFilePath(env: NodeJS.ProcessEnv = process.env): stri
 
 /**
  * Opens the control channel of a supervised cluster on 127.0.0.1 and announces it in the state file. Each
- * call is `POST /driver/<operation>` with a JSON body such as `{ "id": "api-2", "secrets": "mismatched" }`,
- * authorized by the token in the state file. Operations run one at a time.
+ * call is `POST /driver/<operation>` with a JSON body such as `{ "id": "api-2", "secrets": "mismatched" }`
+ * or `{ "step": "publish-next" }`, authorized by the token in the state file. Operations run one at a time.
+ * A 200 response is `{ status, operation, result }`, where `result` is what the driver returned, if anything.
+ * `jwksMaxAgeSeconds` goes into the state file for the rotate-keys drill of a cluster in EdDSA mode.
  */
 export async function startSupervisorControl(
   cluster: ClusterHandle,
-  options: { readonly stateFile?: string } = {},
+  options: { readonly stateFile?: string; readonly jwksMaxAgeSeconds?: number } = {},
 ): Promise<SupervisorControl> {
   const stateFile = options.stateFile ?? defaultStateFilePath();
   const token = randomBytes(32).toString('base64url');
@@ -110,7 +122,7 @@ export async function startSupervisorControl(
       return;
     }
 
-    let body: { id?: unknown; secrets?: unknown };
+    let body: ControlBody;
     try {
       body = JSON.parse((await readBody(incoming)) || '{}') as typeof body;
     } catch {
@@ -122,8 +134,12 @@ export async function startSupervisorControl(
     const result = queue.then(run, run);
     queue = result.catch(() => undefined);
     try {
-      await result;
-      sendJson(response, 200, { status: 'done', operation });
+      const value = await result;
+      sendJson(response, 200, {
+        status: 'done',
+        operation,
+        ...(value === undefined ? {} : { result: value }),
+      });
     } catch (error) {
       const status = error instanceof TypeError ? 400 : 500;
       sendJson(response, status, { code: 'CONTROL_OPERATION_FAILED', message: (error as Error).message });
@@ -142,6 +158,9 @@ export async function startSupervisorControl(
     urls: cluster.urls,
     replicaIds: cluster.replicaIds,
     ...(cluster.redisPersistent === undefined ? {} : { redisPersistent: cluster.redisPersistent }),
+    // Only a cluster in EdDSA mode has a rotateSigningKey driver.
+    jwtAlgorithm: cluster.driver.rotateSigningKey === undefined ? 'HS256' : 'EdDSA',
+    ...(options.jwksMaxAgeSeconds === undefined ? {} : { jwksMaxAgeSeconds: options.jwksMaxAgeSeconds }),
   };
   mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
   writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
@@ -182,8 +201,10 @@ export function connectToCluster(options: { readonly stateFile?: string } = {}):
     );
   }
 
-  const call = (operation: Operation, body: Record<string, string> = {}) =>
-    postOperation(state.controlUrl, state.controlToken, operation, body);
+  const call = async (operation: Operation, body: Record<string, string> = {}): Promise<void> => {
+    await postOperation(state.controlUrl, state.controlToken, operation, body);
+  };
+  const jwtAlgorithm = state.jwtAlgorithm ?? 'HS256';
   const driver: ClusterDriver = {
     stopReplica: (id) => call('stopReplica', { id }),
     startReplica: (id) => call('startReplica', { id }),
@@ -193,6 +214,14 @@ export function connectToCluster(options: { readonly stateFile?: string } = {}):
     startRedis: () => call('startRedis'),
     stopAuth: () => call('stopAuth'),
     startAuth: () => call('startAuth'),
+    ...(jwtAlgorithm === 'EdDSA'
+      ? {
+          rotateSigningKey: async (step: KeyRotationStep) =>
+            readSigningKeyState(
+              await postOperation(state.controlUrl, state.controlToken, 'rotateSigningKey', { step }),
+            ),
+        }
+      : {}),
   };
   return Object.freeze({
     mode: state.mode,
@@ -200,14 +229,33 @@ export function connectToCluster(options: { readonly stateFile?: string } = {}):
     replicaIds: state.replicaIds,
     driver: Object.freeze(driver),
     ...(state.redisPersistent === undefined ? {} : { redisPersistent: state.redisPersistent }),
+    jwtAlgorithm,
+    ...(state.jwksMaxAgeSeconds === undefined ? {} : { jwksMaxAgeSeconds: state.jwksMaxAgeSeconds }),
   });
 }
 
-async function callDriver(
-  driver: ClusterDriver,
-  operation: Operation,
-  body: { id?: unknown; secrets?: unknown },
-): Promise<void> {
+interface ControlBody {
+  readonly id?: unknown;
+  readonly secrets?: unknown;
+  readonly step?: unknown;
+}
+
+/** Checks the `result` of a rotateSigningKey call, so a malformed response fails here and not in the drill. */
+function readSigningKeyState(result: unknown): SigningKeyState {
+  const state = result as Partial<SigningKeyState> | undefined;
+  if (
+    typeof state?.activeKid !== 'string' ||
+    !Array.isArray(state.publishedKids) ||
+    !state.publishedKids.every((kid) => typeof kid === 'string')
+  ) {
+    throw new Error(
+      `the cluster's rotateSigningKey returned an invalid key state: ${JSON.stringify(result)}`,
+    );
+  }
+  return { activeKid: state.activeKid, publishedKids: [...state.publishedKids] };
+}
+
+async function callDriver(driver: ClusterDriver, operation: Operation, body: ControlBody): Promise<unknown> {
   const id = body.id;
   if (OPERATIONS[operation] && typeof id !== 'string') {
     throw new TypeError(`${operation} needs a replica id in the body, like {"id":"api-2"}`);
@@ -236,6 +284,18 @@ async function callDriver(
       return driver.stopAuth();
     case 'startAuth':
       return driver.startAuth();
+    case 'rotateSigningKey': {
+      if (driver.rotateSigningKey === undefined) {
+        throw new TypeError('this cluster does not run in EdDSA mode, so it has no signing keys to rotate');
+      }
+      const step = body.step;
+      if (typeof step !== 'string' || !(KEY_ROTATION_STEPS as readonly string[]).includes(step)) {
+        throw new TypeError(
+          `step must be one of ${KEY_ROTATION_STEPS.join(', ')}, got ${JSON.stringify(step)}`,
+        );
+      }
+      return driver.rotateSigningKey(step as KeyRotationStep);
+    }
   }
 }
 
@@ -244,7 +304,7 @@ function postOperation(
   token: string,
   operation: Operation,
   body: Record<string, string>,
-): Promise<void> {
+): Promise<unknown> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const outgoing = request(
@@ -265,7 +325,11 @@ function postOperation(
         });
         response.on('end', () => {
           if (response.statusCode === 200) {
-            resolve();
+            try {
+              resolve((JSON.parse(text) as { result?: unknown }).result);
+            } catch {
+              reject(new Error(`the cluster's ${operation} returned a body that is not JSON`));
+            }
             return;
           }
           let message = text;

@@ -47,6 +47,20 @@ function buildRecordingCluster(calls: string[]): ClusterHandle {
   };
 }
 
+/** Adds a rotateSigningKey that records its step and returns a key state, as a cluster in EdDSA mode does. */
+function withKeyRotation(cluster: ClusterHandle, calls: string[]): ClusterHandle {
+  return {
+    ...cluster,
+    driver: {
+      ...cluster.driver,
+      rotateSigningKey: async (step) => {
+        calls.push(`rotateSigningKey ${step}`);
+        return { activeKid: 'key-1', publishedKids: ['key-1', 'key-2'] };
+      },
+    },
+  };
+}
+
 function postWithoutToken(url: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const outgoing = request(`${url}/driver/stopRedis`, { method: 'POST' }, (response) => {
@@ -119,5 +133,41 @@ describe('supervisor control', () => {
     control = await startSupervisorControl(buildRecordingCluster(calls), {
       stateFile: join(folder, 'cluster.json'),
     });
+  });
+
+  it('connects an HS256 cluster without key rotation', () => {
+    const cluster = connectToCluster({ stateFile: control.stateFile });
+
+    expect(cluster.jwtAlgorithm).toBe('HS256');
+    expect(cluster.driver.rotateSigningKey).toBeUndefined();
+  });
+
+  it('returns the key state of a rotation step', async () => {
+    await control.stop();
+    control = await startSupervisorControl(withKeyRotation(buildRecordingCluster(calls), calls), {
+      stateFile: join(folder, 'cluster.json'),
+      jwksMaxAgeSeconds: 2,
+    });
+    const cluster = connectToCluster({ stateFile: control.stateFile });
+
+    const keys = await cluster.driver.rotateSigningKey?.('publish-next');
+
+    expect(cluster.jwtAlgorithm).toBe('EdDSA');
+    expect(cluster.jwksMaxAgeSeconds).toBe(2);
+    expect(keys).toEqual({ activeKid: 'key-1', publishedKids: ['key-1', 'key-2'] });
+    expect(calls).toEqual(['rotateSigningKey publish-next']);
+  });
+
+  it('rejects an unknown rotation step', async () => {
+    await control.stop();
+    control = await startSupervisorControl(withKeyRotation(buildRecordingCluster(calls), calls), {
+      stateFile: join(folder, 'cluster.json'),
+    });
+    const cluster = connectToCluster({ stateFile: control.stateFile });
+
+    await expect(cluster.driver.rotateSigningKey?.('publish-all' as 'publish-next')).rejects.toThrow(
+      'the cluster\'s rotateSigningKey failed with 400: step must be one of publish-next, activate-next, withdraw-previous, got "publish-all"',
+    );
+    expect(calls).toEqual([]);
   });
 });
