@@ -16,7 +16,17 @@ export interface ClusterArguments {
   readonly redisPersistent: boolean;
   /** First two octets of the services' loopback addresses, such as `127.0`. */
   readonly addressBlock: string;
+  /** Algorithm that signs access tokens: HS256 with one shared secret, or EdDSA with keys published as a JWKS. */
+  readonly jwtAlgorithm: JwtAlgorithm;
+  /** API_JWKS_MAX_AGE_SECONDS of the replicas; used in EdDSA mode only. */
+  readonly jwksMaxAgeSeconds: number;
 }
+
+export type JwtAlgorithm = 'HS256' | 'EdDSA';
+export const JWT_ALGORITHMS: readonly JwtAlgorithm[] = Object.freeze(['HS256', 'EdDSA']);
+
+/** Options of `authlab drill rotate-keys`, which takes none but --help. */
+export type RotateKeysArguments = Record<string, never>;
 
 /** Options of a comparison run. */
 export interface CompareArguments {
@@ -28,6 +38,7 @@ export type ParsedCommand =
   | { readonly name: 'help'; readonly topic: CommandName | undefined }
   | { readonly name: 'up'; readonly options: ClusterArguments }
   | { readonly name: 'compare' | 'drill'; readonly options: MatrixArguments }
+  | { readonly name: 'rotate-keys'; readonly options: RotateKeysArguments }
   | { readonly name: 'bench'; readonly options: BenchArguments; readonly argv: readonly string[] }
   | {
       readonly name: 'demo';
@@ -54,6 +65,9 @@ export const ARGUMENT_DEFAULTS = Object.freeze({
   stickyRoutePort: 8083,
   host: '127.0.0.1',
   addressBlock: '127.0',
+  jwtAlgorithm: 'HS256' as JwtAlgorithm,
+  // Shorter than the replicas' own default of 600 s, because the rotate-keys drill waits about twice this long.
+  jwksMaxAgeSeconds: 30,
   url: 'http://127.0.0.1:8080',
   clients: 6,
   requests: 30,
@@ -67,6 +81,7 @@ const LIMITS = Object.freeze({
   'sticky-route-port': { min: 1, max: 65_535 },
   clients: { min: 1, max: 100 },
   requests: { min: 1, max: 1_000 },
+  'jwks-max-age-seconds': { min: 1, max: 3_600 },
 });
 
 const COMMANDS: readonly CommandName[] = ['up', 'compare', 'drill', 'demo', 'bench'];
@@ -81,6 +96,8 @@ const CLUSTER_OPTIONS = {
   host: { type: 'string' },
   'address-block': { type: 'string' },
   'redis-persistent': { type: 'boolean' },
+  'jwt-algorithm': { type: 'string' },
+  'jwks-max-age-seconds': { type: 'string' },
 } as const;
 const COMPARE_OPTIONS = {
   clients: { type: 'string' },
@@ -108,6 +125,11 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommand {
   if (name === 'bench') {
     const options = parseBenchArguments(rest);
     return options === undefined ? { name: 'help', topic: name } : { name, options, argv: rest };
+  }
+  if (name === 'drill' && rest[0] === 'rotate-keys') {
+    // rotate-keys is not a matrix drill: it needs a cluster in EdDSA mode and runs no strategy clients.
+    const values = parseOptions(name, rest.slice(1), { ...HELP_OPTION });
+    return values.help ? { name: 'help', topic: name } : { name: 'rotate-keys', options: {} };
   }
   if (name === 'compare' || name === 'drill') {
     try {
@@ -170,6 +192,8 @@ function readClusterArguments(
     host?: string;
     'redis-persistent'?: boolean;
     'address-block'?: string;
+    'jwt-algorithm'?: string;
+    'jwks-max-age-seconds'?: string;
   },
 ): ClusterArguments {
   const host = values.host ?? ARGUMENT_DEFAULTS.host;
@@ -198,6 +222,36 @@ function readClusterArguments(
     host,
     redisPersistent: values['redis-persistent'] ?? false,
     addressBlock: readAddressBlock(command, values['address-block']),
+    ...readSigningArguments(command, values['jwt-algorithm'], values['jwks-max-age-seconds']),
+  };
+}
+
+function readSigningArguments(
+  command: CommandName,
+  algorithmText: string | undefined,
+  maxAgeText: string | undefined,
+): Pick<ClusterArguments, 'jwtAlgorithm' | 'jwksMaxAgeSeconds'> {
+  const jwtAlgorithm = algorithmText ?? ARGUMENT_DEFAULTS.jwtAlgorithm;
+  if (!(JWT_ALGORITHMS as readonly string[]).includes(jwtAlgorithm)) {
+    throw new UsageError(
+      `--jwt-algorithm must be one of ${JWT_ALGORITHMS.join(', ')}, got "${jwtAlgorithm}"`,
+      command,
+    );
+  }
+  if (maxAgeText !== undefined && jwtAlgorithm !== 'EdDSA') {
+    throw new UsageError(
+      '--jwks-max-age-seconds applies to --jwt-algorithm EdDSA only: HS256 replicas fetch no JWKS',
+      command,
+    );
+  }
+  return {
+    jwtAlgorithm: jwtAlgorithm as JwtAlgorithm,
+    jwksMaxAgeSeconds: readInteger(
+      command,
+      'jwks-max-age-seconds',
+      maxAgeText,
+      ARGUMENT_DEFAULTS.jwksMaxAgeSeconds,
+    ),
   };
 }
 

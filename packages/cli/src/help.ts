@@ -26,7 +26,14 @@ const CLUSTER_OPTIONS_HELP = `  --replicas N   number of replicas, api-1 to api-
                  keep Redis's data in an append-only file, so that a Redis restart keeps the sessions
   --address-block A.B
                  first two octets of the services' addresses: auth A.B.10.1, replicas A.B.11.N, Redis
-                 A.B.12.1 (default ${ARGUMENT_DEFAULTS.addressBlock}); another block runs a second cluster beside the first`;
+                 A.B.12.1 (default ${ARGUMENT_DEFAULTS.addressBlock}); another block runs a second cluster beside the first
+  --jwt-algorithm HS256|EdDSA
+                 how the auth service signs access tokens (default ${ARGUMENT_DEFAULTS.jwtAlgorithm}): HS256 with one secret
+                 that every replica shares, or EdDSA with Ed25519 keys that the replicas fetch from the auth
+                 service's JWKS, which authlab drill rotate-keys needs
+  --jwks-max-age-seconds N
+                 with EdDSA, seconds a replica caches the JWKS before fetching it again, from 1 to 3600
+                 (default ${ARGUMENT_DEFAULTS.jwksMaxAgeSeconds}); rotate-keys waits about twice this long`;
 
 const MATRIX_OPTIONS_HELP = `  --url URL, --ip-hash-url URL, --cookie-hash-url URL, --sticky-route-url URL
                  a listener's origin, on a loopback address. Default: the listeners of the cluster that
@@ -65,6 +72,7 @@ ${CLUSTER_OPTIONS_HELP}
   -h, --help     show this help
 `,
   drill: `Usage: authlab drill <${DRILL_NAMES.join('|')}> [options]
+       authlab drill rotate-keys
 
 Injects one fault into a running cluster while simulated clients of every strategy and balancer mode send
 requests: before the fault, during it and after recovery. Then checks every client's session or token on
@@ -77,13 +85,20 @@ sessions lost and a verdict against what the lab expects.
   secret-mismatch   restart one replica with secrets of its own; exactly its share fails
 Needs a cluster started with authlab up (or --cluster compose).
 
+rotate-keys publishes a new Ed25519 signing key, makes it sign, then withdraws the old one, restarting
+the auth service after each step, while one client sends requests with a token signed by the old key.
+It prints the failed requests of each step, whether a token with the new kid verifies on every replica,
+and how long after the withdrawal every replica rejected the old token, then a verdict. It takes no
+options, needs a cluster started with authlab up --jwt-algorithm EdDSA, and exits with status 2 against
+an HS256 cluster, whose counterpart is secret-mismatch.
+
 Options:
   --requests N   authenticated requests per client in each phase, from 1 to 1000 (default ${MATRIX_DEFAULTS.drillRequests})
 ${MATRIX_OPTIONS_HELP}
   -h, --help     show this help
 
 Exit status: 0 when the run completed, whatever the verdicts; 1 when the cluster cannot be reached or
-driven, or a sign-in fails; 2 for invalid options.
+driven, or a sign-in fails; 2 for invalid options, or rotate-keys against an HS256 cluster.
 `,
   compare: `Usage: authlab compare [--clients ${MATRIX_DEFAULTS.clients}] [--requests ${MATRIX_DEFAULTS.requests}] [--drill NAME]... [options]
 

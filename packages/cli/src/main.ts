@@ -3,6 +3,7 @@ import { parseCommandLine, UsageError } from './arguments.js';
 import { runBenchCommand } from './commands/bench.js';
 import { runCompareCommand } from './commands/compare.js';
 import { runDemoCommand } from './commands/demo.js';
+import { runRotateKeysCommand } from './commands/rotate-keys.js';
 import { runUpCommand } from './commands/up.js';
 import { renderHelp } from './help.js';
 import type { CliIo } from './terminal.js';
@@ -32,6 +33,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         return await runCompareCommand(command.options, io);
       case 'drill':
         return await runCompareCommand(command.options, io, 'drill');
+      case 'rotate-keys':
+        return await runRotateKeysCommand(io);
       case 'demo':
         return await runDemoCommand(command.options, io);
       case 'bench':

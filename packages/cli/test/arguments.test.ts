@@ -1,9 +1,15 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine, renderHelp, runCli, UsageError } from '../src/index.js';
 
 /** Runs the CLI with captured output streams. */
-async function runCaptured(argv: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+async function runCaptured(
+  argv: string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
@@ -14,7 +20,7 @@ async function runCaptured(argv: string[]): Promise<{ status: number; stdout: st
   stderr.on('data', (chunk: Buffer) => {
     err += chunk.toString();
   });
-  const status = await runCli(argv, { stdout, stderr, env: {} });
+  const status = await runCli(argv, { stdout, stderr, env });
   return { status, stdout: out, stderr: err };
 }
 
@@ -31,6 +37,8 @@ describe('parseCommandLine', () => {
         host: '127.0.0.1',
         redisPersistent: false,
         addressBlock: '127.0',
+        jwtAlgorithm: 'HS256',
+        jwksMaxAgeSeconds: 30,
       },
     });
   });
@@ -59,6 +67,8 @@ describe('parseCommandLine', () => {
         host: '127.0.0.2',
         redisPersistent: true,
         addressBlock: '127.0',
+        jwtAlgorithm: 'HS256',
+        jwksMaxAgeSeconds: 30,
       },
     });
   });
@@ -145,12 +155,32 @@ describe('parseCommandLine', () => {
         host: '127.0.0.1',
         redisPersistent: false,
         addressBlock: '127.0',
+        jwtAlgorithm: 'HS256',
+        jwksMaxAgeSeconds: 30,
         clients: 3,
         requests: 30,
         once: true,
         logs: true,
       },
     });
+  });
+
+  it('reads the signing options of up', () => {
+    expect(parseCommandLine(['up', '--jwt-algorithm', 'EdDSA', '--jwks-max-age-seconds', '5'])).toMatchObject(
+      { name: 'up', options: { jwtAlgorithm: 'EdDSA', jwksMaxAgeSeconds: 5 } },
+    );
+  });
+
+  it('passes the signing algorithm of demo', () => {
+    expect(parseCommandLine(['demo', '--jwt-algorithm', 'EdDSA'])).toMatchObject({
+      name: 'demo',
+      options: { jwtAlgorithm: 'EdDSA', jwksMaxAgeSeconds: 30 },
+    });
+  });
+
+  it('reads the rotate-keys drill', () => {
+    expect(parseCommandLine(['drill', 'rotate-keys'])).toEqual({ name: 'rotate-keys', options: {} });
+    expect(parseCommandLine(['drill', 'rotate-keys', '--help'])).toEqual({ name: 'help', topic: 'drill' });
   });
 
   it('turns every form of help into a help command', () => {
@@ -187,6 +217,16 @@ describe('parseCommandLine', () => {
     [['compare', '--url', 'http://127.0.0.1:8080/jwt'], "--url must be a listener's origin without a path"],
     [['compare', '--url', 'not a url'], '--url must be a URL such as http://127.0.0.1:8080, got "not a url"'],
     [['compare', '--colour'], "Unknown option '--colour'"],
+    [['up', '--jwt-algorithm', 'RS256'], '--jwt-algorithm must be one of HS256, EdDSA, got "RS256"'],
+    [
+      ['up', '--jwks-max-age-seconds', '5'],
+      '--jwks-max-age-seconds applies to --jwt-algorithm EdDSA only: HS256 replicas fetch no JWKS',
+    ],
+    [
+      ['up', '--jwt-algorithm', 'EdDSA', '--jwks-max-age-seconds', '0'],
+      '--jwks-max-age-seconds must be an integer from 1 to 3600, got "0"',
+    ],
+    [['drill', 'rotate-keys', '--replica', 'api-2'], "Unknown option '--replica'"],
   ])('rejects %j', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);
@@ -235,5 +275,67 @@ describe('runCli', () => {
     expect(result.stderr).toContain('ECONNREFUSED');
     expect(result.stderr).toContain('Start a cluster with authlab up, or pass --url');
     expect(result.stdout).toBe('');
+  });
+
+  it('describes the signing options and rotate-keys', async () => {
+    const up = await runCaptured(['up', '--help']);
+    const drill = await runCaptured(['drill', 'rotate-keys', '--help']);
+
+    expect(up.stdout).toContain('--jwt-algorithm HS256|EdDSA');
+    expect(up.stdout).toContain('how the auth service signs access tokens (default HS256)');
+    expect(up.stdout).toContain('(default 30); rotate-keys waits about twice this long');
+    expect(drill.stdout).toContain('authlab drill rotate-keys');
+    expect(drill.stdout).toContain('needs a cluster started with authlab up --jwt-algorithm EdDSA');
+  });
+
+  it('exits with 1 from rotate-keys without a cluster', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'authlab-cli-'));
+    const stateFile = join(folder, 'cluster.json');
+    try {
+      const result = await runCaptured(['drill', 'rotate-keys'], { AUTHLAB_STATE_FILE: stateFile });
+
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(
+        `authlab drill rotate-keys: no running cluster announced in ${stateFile}: start one with authlab up (drills need its control channel)\n`,
+      );
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('exits with 2 from rotate-keys on an HS256 cluster', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'authlab-cli-'));
+    const stateFile = join(folder, 'cluster.json');
+    // A state file as authlab up writes it for an HS256 cluster; this process stands in for authlab up.
+    await writeFile(
+      stateFile,
+      JSON.stringify({
+        formatVersion: 1,
+        pid: process.pid,
+        mode: 'local',
+        startedAt: new Date().toISOString(),
+        controlUrl: 'http://127.0.0.1:1',
+        controlToken: 'unused',
+        urls: {
+          balancer: 'http://127.0.0.1:1',
+          auth: 'http://127.0.0.1:1',
+          replicas: [],
+          redis: 'redis://127.0.0.1:1',
+        },
+        replicaIds: [],
+        jwtAlgorithm: 'HS256',
+      }),
+    );
+    try {
+      const result = await runCaptured(['drill', 'rotate-keys'], { AUTHLAB_STATE_FILE: stateFile });
+
+      expect(result.status).toBe(2);
+      expect(result.stderr).toContain('the running cluster signs tokens with HS256');
+      expect(result.stderr).toContain('start authlab up --jwt-algorithm EdDSA');
+      expect(result.stderr).toContain('counterpart of this drill is authlab drill secret-mismatch');
+      expect(result.stdout).toBe('');
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 });

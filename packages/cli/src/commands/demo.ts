@@ -31,6 +31,8 @@ export async function runDemoCommand(
       },
       redisPersistent: options.redisPersistent,
       addressBlock: options.addressBlock,
+      jwtAlgorithm: options.jwtAlgorithm,
+      ...(options.jwtAlgorithm === 'EdDSA' ? { jwks: { maxAgeSeconds: options.jwksMaxAgeSeconds } } : {}),
       ...(options.logs ? { onLogLine: (record) => io.stderr.write(`${record.text}\n`) } : {}),
     });
     io.stdout.write(describeRunningCluster(cluster));

@@ -17,7 +17,9 @@ export async function runUpCommand(options: ClusterArguments, io: CliIo): Promis
   });
 
   try {
-    io.stderr.write(`authlab: starting the local cluster with ${options.replicas} replicas\n`);
+    io.stderr.write(
+      `authlab: starting the local cluster with ${options.replicas} replicas, tokens signed with ${options.jwtAlgorithm}\n`,
+    );
     const cluster = await startLocalCluster({
       replicaCount: options.replicas,
       balancerHost: options.host,
@@ -29,6 +31,8 @@ export async function runUpCommand(options: ClusterArguments, io: CliIo): Promis
       },
       redisPersistent: options.redisPersistent,
       addressBlock: options.addressBlock,
+      jwtAlgorithm: options.jwtAlgorithm,
+      ...(options.jwtAlgorithm === 'EdDSA' ? { jwks: { maxAgeSeconds: options.jwksMaxAgeSeconds } } : {}),
       onLogLine: (record) => io.stdout.write(`${record.text}\n`),
     });
 
@@ -36,7 +40,10 @@ export async function runUpCommand(options: ClusterArguments, io: CliIo): Promis
     try {
       // The control channel lets authlab drill and compare --drill, run from other shells, stop and start
       // the parts of this cluster.
-      control = await startSupervisorControl(cluster, { stateFile: defaultStateFilePath(io.env) });
+      control = await startSupervisorControl(cluster, {
+        stateFile: defaultStateFilePath(io.env),
+        ...(options.jwtAlgorithm === 'EdDSA' ? { jwksMaxAgeSeconds: options.jwksMaxAgeSeconds } : {}),
+      });
     } catch (error) {
       io.stderr.write(
         `authlab: drills are unavailable, the control channel did not open: ${(error as Error).message}\n`,
@@ -45,7 +52,7 @@ export async function runUpCommand(options: ClusterArguments, io: CliIo): Promis
 
     io.stdout.write(describeRunningCluster(cluster));
     io.stdout.write(
-      `Compare the strategies: pnpm authlab compare${control ? `\nRun a drill: pnpm authlab drill restart-replica (control channel ${control.url}, announced in ${control.stateFile})` : ''}\nPress Ctrl-C to stop.\n`,
+      `Compare the strategies: pnpm authlab compare${control ? `\nRun a drill: pnpm authlab drill ${options.jwtAlgorithm === 'EdDSA' ? 'rotate-keys' : 'restart-replica'} (control channel ${control.url}, announced in ${control.stateFile})` : ''}\nPress Ctrl-C to stop.\n`,
     );
 
     const signal = await signals.stopRequested;
