@@ -53,6 +53,15 @@ describe('compose provider', () => {
     expect(cluster?.mode).toBe('compose');
     expect(cluster?.replicaIds).toEqual(['api-1', 'api-2', 'api-3']);
     expect(cluster?.urls.balancer).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(Object.keys(cluster?.urls.balancers ?? {})).toEqual([
+      'round-robin',
+      'ip-hash',
+      'cookie-hash',
+      'sticky-route',
+    ]);
+    expect(cluster?.urls.balancers?.['round-robin']).toBe(cluster?.urls.balancer);
+    expect(cluster?.urls.dashboard).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(cluster?.driver.restartReplicaWithSecrets).toBeDefined();
   });
 
   it('accepts one JWT on every replica directly', async () => {
@@ -110,6 +119,33 @@ describe('compose provider', () => {
     },
     DRILL_TIMEOUT_MS,
   );
+
+  it('serves the dashboard with the published balancer ports', async () => {
+    const handle = cluster!;
+    const page = await sendRequest(`${handle.urls.dashboard}/`);
+    const config = await sendRequest(`${handle.urls.dashboard}/config.json`);
+
+    expect(page.status).toBe(200);
+    expect(config.status).toBe(200);
+    // nginx fills in the host name of the request, 127.0.0.1, and the image the published ports.
+    expect(config.json()).toEqual({ balancerUrls: handle.urls.balancers, drillApiUrl: null });
+  });
+
+  it('sends CORS headers to the dashboard origin', async () => {
+    const handle = cluster!;
+    const origin = handle.urls.dashboard!;
+
+    // A replica's 401 and the auth service's 400 for an empty login, both through the balancer.
+    const replica = await sendRequest(`${handle.urls.balancer}/jwt/me`, { headers: { origin } });
+    const auth = await sendRequest(`${handle.urls.balancer}/auth/login`, { headers: { origin }, json: {} });
+
+    expect(replica.status).toBe(401);
+    expect(replica.headers['access-control-allow-origin']).toBe(origin);
+    expect(replica.headers['access-control-allow-credentials']).toBe('true');
+    expect(auth.status).toBe(400);
+    expect(auth.headers['access-control-allow-origin']).toBe(origin);
+    expect(auth.headers['access-control-allow-credentials']).toBe('true');
+  });
 
   it('reads the log lines of a service', async () => {
     const lines = await cluster!.readLogLines('auth');
