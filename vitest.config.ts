@@ -12,6 +12,7 @@ export default defineConfig({
             'packages/*/test/**/*.test.ts',
             'services/*/test/**/*.test.ts',
             'test/compose/**/*.test.ts',
+            'test/docs/**/*.test.ts',
           ],
           pool: 'forks',
           testTimeout: 20_000,
