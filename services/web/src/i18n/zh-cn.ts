@@ -45,12 +45,13 @@ export const zhCn: Readonly<Record<MessageKey, string>> = {
     '认证服务签发一次 JWT。页面把它保存在内存中，并作为 Bearer 头发送；每个副本都独立校验签名。',
   'strategy.session-memory.name': 'session-memory（Cookie）',
   'strategy.session-memory.about':
-    '处理登录的副本把会话保存在自己的内存里，并设置一个 HttpOnly Cookie。其他副本不知道这个会话。',
+    '处理登录的副本把 session 保存在自己的内存里，并设置一个 HttpOnly Cookie。其他副本不知道这个 session。',
   'strategy.session-redis.name': 'session-redis（Cookie）',
-  'strategy.session-redis.about': '会话保存在每个副本都能读取的 Redis 中，所以任何副本都接受这个 Cookie。',
+  'strategy.session-redis.about':
+    'session 保存在每个副本都能读取的 Redis 中，所以任何副本都接受这个 Cookie。',
   'strategy.cookie-session.name': 'cookie-session（加密 Cookie）',
   'strategy.cookie-session.about':
-    '整个会话被加密写进一个 HttpOnly Cookie。每个副本都持有密钥，所以任何副本都能读取它，不需要会话存储。',
+    '整个 session 被加密写进一个 HttpOnly Cookie。每个副本都持有密钥，所以任何副本都能读取它，不需要 session 存储。',
   'strategy.basic.name': 'basic（每个请求都带密码）',
   'strategy.basic.about':
     '没有登录请求：页面在每个请求的 Authorization: Basic 头中发送用户名和密码，每个副本每次都要校验密码哈希。',
@@ -61,15 +62,15 @@ export const zhCn: Readonly<Record<MessageKey, string>> = {
     'nginx 对客户端地址的前三段做哈希，所以同一个 /24 网段的所有客户端（包括这个浏览器）都到达同一个副本。',
   'mode.cookie-hash.name': 'cookie-hash（端口 {port}）',
   'mode.cookie-hash.about':
-    'nginx 对会话 Cookie 做哈希，所以带相同 Cookie 的请求到达同一个副本。不带这些 Cookie 的请求（例如登录）可能到达另一个副本。',
+    'nginx 对 session Cookie 做哈希，所以带相同 Cookie 的请求到达同一个副本。不带这些 Cookie 的请求（例如登录）可能到达另一个副本。',
   'mode.sticky-route.name': 'sticky-route（端口 {port}）',
   'mode.sticky-route.about':
-    '创建会话的副本会设置一个带有自己编号的 route Cookie，nginx 把之后的请求发往这个副本。没有这个 Cookie 时使用 round-robin。',
+    '创建 session 的副本会设置一个带有自己编号的 route Cookie，nginx 把之后的请求发往这个副本。没有这个 Cookie 时使用 round-robin。',
   'expect.all-accepted': '预期：无论哪个副本应答，每个请求都被接受。',
   'expect.all-or-none':
-    '预期：每个请求都到达会话 Cookie 哈希到的那个副本。如果正是这个副本创建了会话，请求全部被接受，否则全部被拒绝。',
+    '预期：每个请求都到达 session Cookie 哈希到的那个副本。如果正是这个副本创建了 session，请求全部被接受，否则全部被拒绝。',
   'expect.mostly-rejected':
-    '预期：大多数请求被拒绝，因为只有创建会话的副本知道这个会话。有 N 个副本时，大约 (N-1)/N 的请求失败。',
+    '预期：大多数请求被拒绝，因为只有创建 session 的副本知道这个 session。有 N 个副本时，大约 (N-1)/N 的请求失败。',
 
   'burst.heading': '发送一批请求',
   'field.burstSize': '请求数量',
@@ -129,12 +130,12 @@ export const zhCn: Readonly<Record<MessageKey, string>> = {
   'details.setCookie.proofBasic': 'Authorization 头中的密码',
   'details.documentCookie': '本页面的 document.cookie',
   'details.documentCookie.empty':
-    '为空。会话 Cookie 是 HttpOnly 的，脚本永远看不到它，但浏览器仍会在带凭证的请求中发送它。',
+    '为空。session Cookie 是 HttpOnly 的，脚本永远看不到它，但浏览器仍会在带凭证的请求中发送它。',
   'details.documentCookie.visible':
     'Cookie 不按端口隔离，所以本页面在这里能看到 {host} 的非 HttpOnly Cookie。',
-  'details.cookieProof.sent': '浏览器发送了 Cookie：最近的请求被 {replica} 接受，它找到了这个会话。',
+  'details.cookieProof.sent': '浏览器发送了 Cookie：最近的请求被 {replica} 接受，它找到了这个 session。',
   'details.cookieProof.unknown':
-    '最近的请求被 {replica} 拒绝：要么浏览器没有发送 Cookie，要么这个副本不知道这个会话。',
+    '最近的请求被 {replica} 拒绝：要么浏览器没有发送 Cookie，要么这个副本不知道这个 session。',
   'details.token': '访问令牌（只保存在页面内存中）',
   'details.tokenClaims': 'sub {sub}，jti {jti}，过期时间 {expires}',
   'details.tokenNone': '没有令牌：请先用 jwt 登录。',
