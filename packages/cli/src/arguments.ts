@@ -20,6 +20,8 @@ export interface ClusterArguments {
   readonly jwtAlgorithm: JwtAlgorithm;
   /** API_JWKS_MAX_AGE_SECONDS of the replicas; used in EdDSA mode only. */
   readonly jwksMaxAgeSeconds: number;
+  /** API_JWKS_COOLDOWN_SECONDS of the replicas, at most the max age; used in EdDSA mode only. */
+  readonly jwksCooldownSeconds: number;
 }
 
 export type JwtAlgorithm = 'HS256' | 'EdDSA';
@@ -68,6 +70,9 @@ export const ARGUMENT_DEFAULTS = Object.freeze({
   jwtAlgorithm: 'HS256' as JwtAlgorithm,
   // Shorter than the replicas' own default of 600 s, because the rotate-keys drill waits about twice this long.
   jwksMaxAgeSeconds: 30,
+  // A replica whose JWKS fetch failed while the auth service restarted rejects a new kid until its cooldown
+  // has passed. The replicas' own default of 30 s made rotate-keys report a rejected new-kid token.
+  jwksCooldownSeconds: 1,
   url: 'http://127.0.0.1:8080',
   clients: 6,
   requests: 30,
@@ -82,6 +87,7 @@ const LIMITS = Object.freeze({
   clients: { min: 1, max: 100 },
   requests: { min: 1, max: 1_000 },
   'jwks-max-age-seconds': { min: 1, max: 3_600 },
+  'jwks-cooldown-seconds': { min: 1, max: 3_600 },
 });
 
 const COMMANDS: readonly CommandName[] = ['up', 'compare', 'drill', 'demo', 'bench'];
@@ -98,6 +104,7 @@ const CLUSTER_OPTIONS = {
   'redis-persistent': { type: 'boolean' },
   'jwt-algorithm': { type: 'string' },
   'jwks-max-age-seconds': { type: 'string' },
+  'jwks-cooldown-seconds': { type: 'string' },
 } as const;
 const COMPARE_OPTIONS = {
   clients: { type: 'string' },
@@ -194,6 +201,7 @@ function readClusterArguments(
     'address-block'?: string;
     'jwt-algorithm'?: string;
     'jwks-max-age-seconds'?: string;
+    'jwks-cooldown-seconds'?: string;
   },
 ): ClusterArguments {
   const host = values.host ?? ARGUMENT_DEFAULTS.host;
@@ -222,37 +230,74 @@ function readClusterArguments(
     host,
     redisPersistent: values['redis-persistent'] ?? false,
     addressBlock: readAddressBlock(command, values['address-block']),
-    ...readSigningArguments(command, values['jwt-algorithm'], values['jwks-max-age-seconds']),
+    ...readSigningArguments(command, values),
   };
 }
 
+/** Builds the signing options of startLocalCluster from the checked arguments. */
+export function buildSigningOptions(options: ClusterArguments): {
+  jwtAlgorithm: JwtAlgorithm;
+  jwks?: { maxAgeSeconds: number; cooldownSeconds: number };
+} {
+  if (options.jwtAlgorithm !== 'EdDSA') {
+    return { jwtAlgorithm: options.jwtAlgorithm };
+  }
+  return {
+    jwtAlgorithm: options.jwtAlgorithm,
+    jwks: {
+      maxAgeSeconds: options.jwksMaxAgeSeconds,
+      cooldownSeconds: options.jwksCooldownSeconds,
+    },
+  };
+}
+
+/**
+ * Reads the signing options. The cooldown may not exceed the max age, because a replica refetches a
+ * stale JWKS only once its cooldown has passed too.
+ */
 function readSigningArguments(
   command: CommandName,
-  algorithmText: string | undefined,
-  maxAgeText: string | undefined,
-): Pick<ClusterArguments, 'jwtAlgorithm' | 'jwksMaxAgeSeconds'> {
-  const jwtAlgorithm = algorithmText ?? ARGUMENT_DEFAULTS.jwtAlgorithm;
+  values: {
+    'jwt-algorithm'?: string;
+    'jwks-max-age-seconds'?: string;
+    'jwks-cooldown-seconds'?: string;
+  },
+): Pick<ClusterArguments, 'jwtAlgorithm' | 'jwksMaxAgeSeconds' | 'jwksCooldownSeconds'> {
+  const jwtAlgorithm = values['jwt-algorithm'] ?? ARGUMENT_DEFAULTS.jwtAlgorithm;
   if (!(JWT_ALGORITHMS as readonly string[]).includes(jwtAlgorithm)) {
     throw new UsageError(
       `--jwt-algorithm must be one of ${JWT_ALGORITHMS.join(', ')}, got "${jwtAlgorithm}"`,
       command,
     );
   }
-  if (maxAgeText !== undefined && jwtAlgorithm !== 'EdDSA') {
+  for (const option of ['jwks-max-age-seconds', 'jwks-cooldown-seconds'] as const) {
+    if (values[option] !== undefined && jwtAlgorithm !== 'EdDSA') {
+      throw new UsageError(
+        `--${option} applies to --jwt-algorithm EdDSA only: HS256 replicas fetch no JWKS`,
+        command,
+      );
+    }
+  }
+
+  const jwksMaxAgeSeconds = readInteger(
+    command,
+    'jwks-max-age-seconds',
+    values['jwks-max-age-seconds'],
+    ARGUMENT_DEFAULTS.jwksMaxAgeSeconds,
+  );
+  const jwksCooldownSeconds = readInteger(
+    command,
+    'jwks-cooldown-seconds',
+    values['jwks-cooldown-seconds'],
+    Math.min(ARGUMENT_DEFAULTS.jwksCooldownSeconds, jwksMaxAgeSeconds),
+  );
+  if (jwksCooldownSeconds > jwksMaxAgeSeconds) {
     throw new UsageError(
-      '--jwks-max-age-seconds applies to --jwt-algorithm EdDSA only: HS256 replicas fetch no JWKS',
+      `--jwks-cooldown-seconds must not exceed --jwks-max-age-seconds (${jwksMaxAgeSeconds}), got "${jwksCooldownSeconds}"`,
       command,
     );
   }
-  return {
-    jwtAlgorithm: jwtAlgorithm as JwtAlgorithm,
-    jwksMaxAgeSeconds: readInteger(
-      command,
-      'jwks-max-age-seconds',
-      maxAgeText,
-      ARGUMENT_DEFAULTS.jwksMaxAgeSeconds,
-    ),
-  };
+  return { jwtAlgorithm: jwtAlgorithm as JwtAlgorithm, jwksMaxAgeSeconds, jwksCooldownSeconds };
 }
 
 function readCompareArguments(

@@ -33,7 +33,11 @@ const CLUSTER_OPTIONS_HELP = `  --replicas N   number of replicas, api-1 to api-
                  service's JWKS, which authlab drill rotate-keys needs
   --jwks-max-age-seconds N
                  with EdDSA, seconds a replica caches the JWKS before fetching it again, from 1 to 3600
-                 (default ${ARGUMENT_DEFAULTS.jwksMaxAgeSeconds}); rotate-keys waits about twice this long`;
+                 (default ${ARGUMENT_DEFAULTS.jwksMaxAgeSeconds}); rotate-keys waits about twice this long
+  --jwks-cooldown-seconds N
+                 with EdDSA, minimum seconds between two JWKS fetches of a replica, at most the max age
+                 (default ${ARGUMENT_DEFAULTS.jwksCooldownSeconds}; the replicas' own default is 30). A replica whose fetch failed
+                 while the auth service restarted rejects a new kid until its cooldown has passed`;
 
 const MATRIX_OPTIONS_HELP = `  --url URL, --ip-hash-url URL, --cookie-hash-url URL, --sticky-route-url URL
                  a listener's origin, on a loopback address. Default: the listeners of the cluster that

@@ -39,6 +39,7 @@ describe('parseCommandLine', () => {
         addressBlock: '127.0',
         jwtAlgorithm: 'HS256',
         jwksMaxAgeSeconds: 30,
+        jwksCooldownSeconds: 1,
       },
     });
   });
@@ -69,6 +70,7 @@ describe('parseCommandLine', () => {
         addressBlock: '127.0',
         jwtAlgorithm: 'HS256',
         jwksMaxAgeSeconds: 30,
+        jwksCooldownSeconds: 1,
       },
     });
   });
@@ -157,6 +159,7 @@ describe('parseCommandLine', () => {
         addressBlock: '127.0',
         jwtAlgorithm: 'HS256',
         jwksMaxAgeSeconds: 30,
+        jwksCooldownSeconds: 1,
         clients: 3,
         requests: 30,
         once: true,
@@ -227,6 +230,14 @@ describe('parseCommandLine', () => {
       '--jwks-max-age-seconds must be an integer from 1 to 3600, got "0"',
     ],
     [['drill', 'rotate-keys', '--replica', 'api-2'], "Unknown option '--replica'"],
+    [
+      ['up', '--jwt-algorithm', 'EdDSA', '--jwks-max-age-seconds', '5', '--jwks-cooldown-seconds', '6'],
+      '--jwks-cooldown-seconds must not exceed --jwks-max-age-seconds (5), got "6"',
+    ],
+    [
+      ['demo', '--jwks-cooldown-seconds', '1'],
+      '--jwks-cooldown-seconds applies to --jwt-algorithm EdDSA only: HS256 replicas fetch no JWKS',
+    ],
   ])('rejects %j', (argv, message) => {
     expect(() => parseCommandLine(argv)).toThrow(UsageError);
     expect(() => parseCommandLine(argv)).toThrow(message);
@@ -284,6 +295,7 @@ describe('runCli', () => {
     expect(up.stdout).toContain('--jwt-algorithm HS256|EdDSA');
     expect(up.stdout).toContain('how the auth service signs access tokens (default HS256)');
     expect(up.stdout).toContain('(default 30); rotate-keys waits about twice this long');
+    expect(up.stdout).toContain("(default 1; the replicas' own default is 30)");
     expect(drill.stdout).toContain('authlab drill rotate-keys');
     expect(drill.stdout).toContain('needs a cluster started with authlab up --jwt-algorithm EdDSA');
   });

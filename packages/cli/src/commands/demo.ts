@@ -1,5 +1,5 @@
 import { type ClusterHandle, startLocalCluster } from '@authlab/cluster';
-import type { ClusterArguments, CompareArguments } from '../arguments.js';
+import { buildSigningOptions, type ClusterArguments, type CompareArguments } from '../arguments.js';
 import { describeCurlExamples, describeRunningCluster } from '../cluster-summary.js';
 import { type CliIo, listenForStopSignals } from '../terminal.js';
 import { runCompareCommand } from './compare.js';
@@ -31,8 +31,7 @@ export async function runDemoCommand(
       },
       redisPersistent: options.redisPersistent,
       addressBlock: options.addressBlock,
-      jwtAlgorithm: options.jwtAlgorithm,
-      ...(options.jwtAlgorithm === 'EdDSA' ? { jwks: { maxAgeSeconds: options.jwksMaxAgeSeconds } } : {}),
+      ...buildSigningOptions(options),
       ...(options.logs ? { onLogLine: (record) => io.stderr.write(`${record.text}\n`) } : {}),
     });
     io.stdout.write(describeRunningCluster(cluster));

@@ -4,7 +4,7 @@ import {
   startLocalCluster,
   startSupervisorControl,
 } from '@authlab/cluster';
-import type { ClusterArguments } from '../arguments.js';
+import { buildSigningOptions, type ClusterArguments } from '../arguments.js';
 import { describeRunningCluster } from '../cluster-summary.js';
 import { type CliIo, listenForStopSignals } from '../terminal.js';
 
@@ -31,8 +31,7 @@ export async function runUpCommand(options: ClusterArguments, io: CliIo): Promis
       },
       redisPersistent: options.redisPersistent,
       addressBlock: options.addressBlock,
-      jwtAlgorithm: options.jwtAlgorithm,
-      ...(options.jwtAlgorithm === 'EdDSA' ? { jwks: { maxAgeSeconds: options.jwksMaxAgeSeconds } } : {}),
+      ...buildSigningOptions(options),
       onLogLine: (record) => io.stdout.write(`${record.text}\n`),
     });
 
