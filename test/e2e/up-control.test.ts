@@ -80,7 +80,7 @@ describe('authlab up and authlab drill', () => {
 
   it('prints every listener and the drill hint', () => {
     expect(upOutput).toContain('balancer (sticky-route)');
-    expect(upOutput).toContain('Run a drill: authlab drill restart-replica');
+    expect(upOutput).toContain('Run a drill: pnpm authlab drill restart-replica');
   });
 
   it('runs a drill over the control channel', async () => {
