@@ -82,6 +82,11 @@ export async function runKeyRotationDrill(options: KeyRotationDrillOptions): Pro
       await runStepUnderTraffic('publish-next', rotate, () => jwtMe(options.balancer, oldToken), options),
     );
     await new Promise((resolve) => setTimeout(resolve, options.jwksMaxAgeSeconds * 1000 + 500));
+    // A replica refreshes its expired key cache in the background when a request arrives, so one request
+    // to each replica makes every cache fetch the published set while the auth service is up, before the
+    // activation restarts it.
+    await Promise.all(options.replicas.map((replica) => jwtMe(replica.url, oldToken)));
+    await new Promise((resolve) => setTimeout(resolve, 500));
     steps.push(
       await runStepUnderTraffic('activate-next', rotate, () => jwtMe(options.balancer, oldToken), options),
     );

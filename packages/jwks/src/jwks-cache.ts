@@ -31,18 +31,18 @@ export interface VerificationKey {
 const SILENT_LOGGER: JwksCacheLogger = { info() {}, warn() {} };
 
 /**
- * Cooldown while the cache holds no key at all, in milliseconds. A replica that started before the auth
- * service must not wait a full cooldown before it can verify anything, and one fetch per second still
- * bounds a flood.
+ * Cooldown while the cache holds no key at all or the last fetch failed, in milliseconds. A replica that
+ * started before the auth service, or fetched while it restarted, must not wait a full cooldown before it
+ * can verify a new key, and one fetch per second still bounds a flood.
  */
-const EMPTY_CACHE_RETRY_MS = 1_000;
+const RETRY_AFTER_FAILURE_MS = 1_000;
 
 /**
  * A replica's copy of the auth service's public keys.
  *
  * - A known `kid` is served from memory, without a fetch.
  * - An unknown `kid` triggers a fetch, at most once per `cooldownMs` (once per second while the cache is
- *   still empty), and concurrent callers share it. A flood of random `kid`s therefore costs one fetch per
+ *   still empty or the last fetch failed), and concurrent callers share it. A flood of random `kid`s therefore costs one fetch per
  *   cooldown, not one per request.
  * - Keys older than `maxAgeMs` are refetched in the background, and a refetch replaces the whole set, so
  *   a key withdrawn from the JWKS stops verifying once the cache has refreshed.
@@ -121,8 +121,8 @@ export class JwksCache {
 
   #cooldownPassed(nowMs: number): boolean {
     const cooldownMs =
-      this.#keys.size === 0
-        ? Math.min(this.#options.cooldownMs, EMPTY_CACHE_RETRY_MS)
+      this.#keys.size === 0 || this.#failing
+        ? Math.min(this.#options.cooldownMs, RETRY_AFTER_FAILURE_MS)
         : this.#options.cooldownMs;
     return nowMs - this.#lastAttemptAtMs >= cooldownMs;
   }

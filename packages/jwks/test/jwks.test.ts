@@ -240,6 +240,32 @@ describe('JwksCache', () => {
     expect(cache.fetchCount).toBe(2);
   });
 
+  it('retries a failed fetch after one second', async () => {
+    publish('old');
+    let nowMs = 1_000_000;
+    const cache = new JwksCache({
+      url,
+      maxAgeMs: 60_000,
+      cooldownMs: 30_000,
+      fetchTimeoutMs: 1_000,
+      now: () => nowMs,
+    });
+    await cache.getKey('old');
+
+    // The auth service restarts with a new key just as a token signed with it arrives.
+    nowMs += 30_000;
+    available = false;
+    const whileDown = await cache.getKey('new');
+    publish('old', 'new');
+    available = true;
+    nowMs += 1_000;
+    const afterRetry = await cache.getKey('new');
+
+    expect(whileDown).toBeUndefined();
+    expect(afterRetry?.kid).toBe('new');
+    expect(cache.fetchCount).toBe(3);
+  });
+
   it('skips keys without EdDSA or with another use', async () => {
     publish('old', 'new');
     const [first, second] = (document as { keys: Record<string, unknown>[] }).keys;
