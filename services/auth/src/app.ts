@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { corsPolicyPlugin } from '@authlab/cors-policy';
 import { handleFrameworkError, httpErrorsPlugin } from '@authlab/http-errors';
 import { buildUserDirectory, type UserDirectory } from '@authlab/users';
@@ -71,8 +72,16 @@ function buildLoggerOptions(
   return options;
 }
 
-function generateRequestId(): string {
-  return randomUUID();
+/** nginx sends 32 hex digits as the request id. A value outside this shape is replaced, not logged. */
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Uses the `X-Request-Id` the balancer set, so a request keeps one id across nginx and the service, and
+ * replaces a missing or malformed value with a UUID, so a client cannot write arbitrary text into the log.
+ */
+function readRequestId(request: IncomingMessage): string {
+  const header = request.headers['x-request-id'];
+  return typeof header === 'string' && REQUEST_ID_PATTERN.test(header) ? header : randomUUID();
 }
 
 /**
@@ -93,8 +102,8 @@ function handleAuthFrameworkError(error: FastifyError, request: FastifyRequest, 
 export function buildApp(config: AuthConfig, options: BuildAppOptions = {}): FastifyInstance {
   const app = Fastify({
     logger: buildLoggerOptions(config, options.logger),
-    requestIdHeader: 'x-request-id',
-    genReqId: generateRequestId,
+    requestIdHeader: false,
+    genReqId: readRequestId,
     // Only the listed proxies may set the client address through X-Forwarded-For. `true` would trust anyone.
     trustProxy: config.trustProxy.length > 0 ? [...config.trustProxy] : false,
     bodyLimit: config.bodyLimitBytes,

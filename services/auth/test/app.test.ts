@@ -76,6 +76,16 @@ describe('auth app', () => {
       expect(response.headers['x-request-id']).toBe('nginx-req-42');
     });
 
+    it('replaces a malformed request id', async () => {
+      const response = await app.inject({
+        method: 'GET',
+        url: '/healthz',
+        headers: { 'x-request-id': 'forged"} {"level":60' },
+      });
+
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
     it('generates a request id when none arrives', async () => {
       const response = await app.inject({ method: 'GET', url: '/healthz' });
 
