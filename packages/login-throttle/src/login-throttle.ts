@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-/** Raised when the throttle counters cannot be read or written. A login route answers 503 for it. */
+/** Raised when the throttle counters cannot be read or written. A login route returns 503 for it. */
 export class LoginThrottleUnavailableError extends Error {
   readonly code = 'LOGIN_THROTTLE_UNAVAILABLE';
 
@@ -91,7 +91,7 @@ return 1
  * from a 429.
  *
  * Use: `begin` before checking the password; on 429 reject; on success call `succeed`. Every Redis
- * failure raises `LoginThrottleUnavailableError`, and the route answers 503: the limiter is never
+ * failure raises `LoginThrottleUnavailableError`, and the route returns 503, so the limiter is never
  * silently off.
  */
 export class LoginThrottle {

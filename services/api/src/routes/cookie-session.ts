@@ -92,7 +92,7 @@ export function addCookieSessionRoutes(scope: FastifyInstance, options: CookieSe
   const sessionRequired = () =>
     createError('SESSION_REQUIRED', { headers: { 'www-authenticate': challenges.cookie } });
 
-  /** Checks the session and the absolute lifetime stored inside it. A failure is logged, never answered in detail. */
+  /** Checks the session and the absolute lifetime stored inside it. A failure is logged, and the client gets no detail. */
   function requireSession(request: FastifyRequest): { sub: string; remainingSeconds: number } {
     const check = checkSession(request, config.cookieSessionTtlSeconds);
     if (!check.ok) {
