@@ -1,7 +1,7 @@
 import type { BalancerMode } from '@authlab/balancer';
 import type { KeyRotationStep, SigningKeyState } from './signing-keys.js';
 
-/** How a cluster runs: processes on loopback, or containers of docker compose. */
+/** The way a cluster runs: processes on loopback, or containers of docker compose. */
 export type ClusterMode = 'local' | 'compose';
 
 /** A replica's id (`api-1`) and its own URL, which bypasses the balancer. */

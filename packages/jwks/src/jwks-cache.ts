@@ -31,7 +31,7 @@ export interface VerificationKey {
 const SILENT_LOGGER: JwksCacheLogger = { info() {}, warn() {} };
 
 /**
- * Cooldown while the cache holds no key at all or the last fetch failed, in milliseconds. A replica that
+ * Cooldown while the cache contains no key at all or the last fetch failed, in milliseconds. A replica that
  * started before the auth service, or fetched while it restarted, must not wait a full cooldown before it
  * can verify a new key, and one fetch per second still bounds a flood.
  */

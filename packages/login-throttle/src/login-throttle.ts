@@ -22,7 +22,7 @@ export interface LoginThrottleOptions {
   prefix?: string;
 }
 
-/** Which counter blocked an attempt. */
+/** The counter that blocked an attempt: per account or per client address. */
 export type ThrottleScope = 'account' | 'client';
 
 /** The outcome of `begin`: go on and check the password, or reject the attempt with 429. */

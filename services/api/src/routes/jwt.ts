@@ -15,7 +15,7 @@ const REQUIRED_CLAIMS = ['sub', 'iat', 'exp', 'iss', 'aud', 'jti'];
 /** Verified tokens kept per replica; at most about 16 MiB, since a request head caps a token at 16 KiB. */
 const VERIFIED_TOKEN_CACHE_SIZE = 1000;
 
-/** Response header that tells the client the denylist was not consulted because Redis was down. */
+/** Response header set when the denylist was not consulted because Redis was down. */
 const REVOCATION_CHECK_HEADER = 'x-revocation-check';
 
 /**
