@@ -39,6 +39,11 @@ export interface DashboardListener {
   readonly port: number;
   /** Absolute path of the folder with the built page (`index.html` and `assets/`). */
   readonly root: string;
+  /**
+   * `host:port` of the drill API that nginx serves under `/drills` on the dashboard's origin. Without it the
+   * page gets `drillApiUrl: null` and hides its drill panel.
+   */
+  readonly drillApi?: string | undefined;
 }
 
 export interface NginxConfigOptions {
@@ -157,6 +162,9 @@ const UPSTREAM_ADDRESS = /^[A-Za-z0-9._-]+:[0-9]{1,5}$/;
 const REPLICA_ID = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 const LISTEN_HOST = /^[0-9.]+$|^localhost$/;
 const PATH_VALUE = /^\/[^\s;{}'"$#]*$/;
+const DRILL_API_ADDRESS = /^\d{1,3}(?:\.\d{1,3}){3}:\d{1,5}$/;
+/** Path of the drill API on the dashboard's origin, as `config.json` gives it to the page. */
+export const DRILL_API_PATH = '/drills';
 const DIRECTIVE_ARGUMENTS = /^[A-Za-z0-9._:=/-]+( [A-Za-z0-9._:=/-]+)*$/;
 
 /**
@@ -246,7 +254,11 @@ function buildDashboardScope(settings: ResolvedSettings): TemplateScope {
   return {
     listen: formatListen(dashboard),
     root: dashboard.root,
-    config_json: JSON.stringify({ balancerUrls, drillApiUrl: null }),
+    config_json: JSON.stringify({
+      balancerUrls,
+      drillApiUrl: dashboard.drillApi === undefined ? null : DRILL_API_PATH,
+    }),
+    drill_api: dashboard.drillApi === undefined ? [] : [{ address: dashboard.drillApi }],
   };
 }
 
@@ -417,6 +429,11 @@ function checkDashboard(dashboard: DashboardListener, listenerPorts: ReadonlySet
   if (dashboard.host !== undefined && !LISTEN_HOST.test(dashboard.host)) {
     throw new TypeError(
       `dashboard host must be an IPv4 address or localhost, got ${JSON.stringify(dashboard.host)}`,
+    );
+  }
+  if (dashboard.drillApi !== undefined && !DRILL_API_ADDRESS.test(dashboard.drillApi)) {
+    throw new TypeError(
+      `dashboard drillApi must be an IPv4 address and port like 127.0.0.1:39123, got ${JSON.stringify(dashboard.drillApi)}`,
     );
   }
   if (!PATH_VALUE.test(dashboard.root)) {

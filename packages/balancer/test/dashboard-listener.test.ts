@@ -50,6 +50,39 @@ describe('dashboard listener', () => {
     );
   });
 
+  it('proxies /drills to the drill API when given', () => {
+    const server = findDashboardServer(
+      renderNginxConfig({
+        ...OPTIONS,
+        listeners: [{ mode: 'round-robin', host: '127.0.0.1', port: 8080 }],
+        dashboard: { port: 8088, root: '/srv/web', drillApi: '127.0.0.1:39123' },
+      }),
+    );
+
+    expect(server).toContain('"drillApiUrl":"/drills"');
+    expect(server).toContain('location /drills {');
+    expect(server).toContain('proxy_pass http://127.0.0.1:39123;');
+    expect(server).toContain('proxy_set_header Host $http_host;');
+    expect(server).toContain('error_page 502 504 @drill_api_unavailable;');
+    expect(server).toMatch(/return 503 '\{"statusCode":503,"code":"DRILL_API_UNAVAILABLE"/);
+  });
+
+  it('serves no drill location without a drill API', () => {
+    const server = findDashboardServer(renderNginxConfig({ ...OPTIONS, dashboard: { port: 8088, root: '/srv/web' } }));
+
+    expect(server).not.toContain('location /drills');
+    expect(server).toContain('"drillApiUrl":null');
+  });
+
+  it('rejects a drill API that is not an address and port', () => {
+    for (const drillApi of ['localhost', '127.0.0.1', 'http://127.0.0.1:1', '127.0.0.1:1; evil']) {
+      expect(
+        () => renderNginxConfig({ ...OPTIONS, dashboard: { port: 8088, root: '/srv/web', drillApi } }),
+        drillApi,
+      ).toThrow(/dashboard drillApi must be an IPv4 address and port/);
+    }
+  });
+
   it('rejects a port a listener already uses', () => {
     expect(() => renderNginxConfig({ ...OPTIONS, dashboard: { port: 8080, root: '/srv/web' } })).toThrow(
       "dashboard port 8080 is already a balancer listener's port",

@@ -12,6 +12,7 @@ import {
 } from '@authlab/balancer';
 import { type ClusterBinaries, findClusterBinaries } from './binaries.js';
 import type { ClusterDriver, ClusterHandle, ClusterUrls } from './cluster-handle.js';
+import { type DashboardDrillApi, startDashboardDrillApi } from './dashboard-drills.js';
 import { probeHttpStatus } from './http-probe.js';
 import { formatLogLine, type LogRecord } from './log-format.js';
 import { describeExit, type ManagedProcess, startManagedProcess } from './managed-process.js';
@@ -52,7 +53,16 @@ export interface LocalClusterOptions {
    * Default 8088. The dashboard needs services/web/dist (pnpm build); without it the cluster starts without
    * the dashboard and logs a note.
    */
-  readonly dashboard?: { readonly port?: number } | false;
+  readonly dashboard?:
+    | {
+        readonly port?: number;
+        /**
+         * Serves the drill API under `/drills` on the dashboard's origin, so the page can stop and start
+         * parts of this cluster. Default true.
+         */
+        readonly drills?: boolean;
+      }
+    | false;
   /** Picks a free port for every part, the balancer included, so that a test never meets a running demo. */
   readonly freePorts?: boolean;
   /** Receives every line any part prints, raw and rendered with its source prefix. */
@@ -134,6 +144,7 @@ interface Settings {
   readonly entryPoints: { readonly auth: string; readonly api: string };
   readonly jwtAlgorithm: 'HS256' | 'EdDSA';
   readonly jwks: { readonly maxAgeSeconds: number; readonly cooldownSeconds: number };
+  readonly dashboardDrills: boolean;
 }
 
 /**
@@ -186,6 +197,7 @@ function resolveSettings(options: LocalClusterOptions): Settings {
       maxAgeSeconds: options.jwks?.maxAgeSeconds ?? 600,
       cooldownSeconds: options.jwks?.cooldownSeconds ?? 30,
     },
+    dashboardDrills: options.dashboard === false ? false : (options.dashboard?.drills ?? true),
   };
 }
 
@@ -283,6 +295,7 @@ class LocalCluster {
   private auth: ManagedProcess | undefined;
   private readonly replicas = new Map<string, ManagedProcess | undefined>();
   private nginx: NginxServer | undefined;
+  private drillApi: DashboardDrillApi | undefined;
   private redisGeneration = 0;
   /** Replicas restarted with secrets of their own by the secret-mismatch drill. */
   private readonly mismatchedReplicas = new Set<string>();
@@ -368,7 +381,22 @@ class LocalCluster {
         ? { dashboard: `http://${this.topology.dashboard.host}:${this.topology.dashboard.port}` }
         : {}),
     };
-    const driver: ClusterDriver = {
+    const driver = this.buildDriver();
+
+    return Object.freeze({
+      mode: 'local' as const,
+      urls: Object.freeze(urls),
+      replicaIds: Object.freeze(replicas.map((replica) => replica.id)),
+      driver: Object.freeze(driver),
+      redisPersistent: this.settings.redisPersistent,
+      readLogLines: async (source: string) => [...(this.logLines.get(source) ?? [])],
+      stop: () => this.stop(),
+    });
+  }
+
+  /** The fault-injection operations on this cluster's processes. */
+  private buildDriver(): ClusterDriver {
+    return {
       stopReplica: (id) => this.whileRunning(() => this.stopReplica(this.checkReplicaId(id))),
       startReplica: (id) => this.whileRunning(() => this.startReplica(this.checkReplicaId(id))),
       restartReplica: (id) =>
@@ -398,16 +426,6 @@ class LocalCluster {
         ? { rotateSigningKey: (step: KeyRotationStep) => this.rotateSigningKey(step) }
         : {}),
     };
-
-    return Object.freeze({
-      mode: 'local' as const,
-      urls: Object.freeze(urls),
-      replicaIds: Object.freeze(replicas.map((replica) => replica.id)),
-      driver: Object.freeze(driver),
-      redisPersistent: this.settings.redisPersistent,
-      readLogLines: async (source: string) => [...(this.logLines.get(source) ?? [])],
-      stop: () => this.stop(),
-    });
   }
 
   private async whileRunning(operation: () => Promise<void>): Promise<void> {
@@ -569,6 +587,16 @@ class LocalCluster {
     const runDir = join(this.dir, 'nginx');
     await mkdir(runDir, { mode: 0o755 });
     const dashboardRoot = await this.copyDashboard(runDir);
+    if (dashboardRoot && this.settings.dashboardDrills) {
+      this.drillApi = await startDashboardDrillApi({
+        driver: this.buildDriver(),
+        replicaIds: this.topology.replicas.map((replica) => replica.id),
+        dashboardOrigins: this.dashboardOrigins(),
+        waitForReplicas: () => this.waitForReplicasReady(),
+        host: PROXY_ADDRESS,
+        onLine: (line) => this.note(line),
+      });
+    }
     const configText = renderNginxConfig({
       target: 'local',
       runDir,
@@ -582,7 +610,7 @@ class LocalCluster {
       workerUser: process.getuid?.() === 0 ? 'nobody nogroup' : undefined,
       dashboard:
         dashboardRoot && this.topology.dashboard
-          ? { ...this.topology.dashboard, root: dashboardRoot }
+          ? { ...this.topology.dashboard, root: dashboardRoot, drillApi: this.drillApi?.address }
           : undefined,
     });
 
@@ -603,6 +631,21 @@ class LocalCluster {
     });
   }
 
+  /** Waits until every running replica passes its readiness check, which includes its Redis connection. */
+  private async waitForReplicasReady(): Promise<void> {
+    await Promise.all(
+      this.topology.replicas
+        .filter((replica) => this.replicas.get(replica.id)?.isRunning())
+        .map((replica) => {
+          const url = `http://${replica.host}:${replica.port}/readyz`;
+          return waitUntil(async () => (await probeHttpStatus(url)) === 200, {
+            timeoutMs: this.settings.readyTimeoutMs,
+            description: `200 from ${url}`,
+          });
+        }),
+    );
+  }
+
   /**
    * Sets a service's CORS allowlist to the dashboard's origin, which differs from the services' default
    * (port 8088) when the cluster picks free ports. Without a dashboard the services keep their default.
@@ -612,11 +655,20 @@ class LocalCluster {
     if (!dashboard) {
       return {};
     }
+    return { [name]: this.dashboardOrigins().join(',') };
+  }
+
+  /** The origins of the dashboard's page: its address, and localhost too when that is 127.0.0.1. */
+  private dashboardOrigins(): string[] {
+    const dashboard = this.topology.dashboard;
+    if (!dashboard) {
+      return [];
+    }
     const origins = [`http://${dashboard.host}:${dashboard.port}`];
     if (dashboard.host === '127.0.0.1') {
       origins.push(`http://localhost:${dashboard.port}`);
     }
-    return { [name]: origins.join(',') };
+    return origins;
   }
 
   /**
@@ -688,7 +740,7 @@ class LocalCluster {
 
   private async stopEverything(): Promise<void> {
     const grace = this.settings.stopGraceMs;
-    await Promise.allSettled([this.nginx?.stop(grace)]);
+    await Promise.allSettled([this.nginx?.stop(grace), this.drillApi?.stop()]);
     const services = [this.auth, ...this.replicas.values()];
     await Promise.allSettled(services.map((child) => this.stopService(child)));
     await Promise.allSettled([this.redis?.stop(grace)]);
