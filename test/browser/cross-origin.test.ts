@@ -19,10 +19,10 @@ let foreignServer: Server;
 let foreignOrigin: string;
 
 /**
- * Serves one page from an origin that no service allows: a form that posts to the balancer, and nothing
- * else. Its scripts come from the test through `page.evaluate`.
+ * Serves one page from an origin that no service allows: a form that posts to the balancer, one that
+ * posts to the dashboard's drill API, and nothing else. Its scripts come from the test through `page.evaluate`.
  */
-function startForeignSite(balancer: string, port: number): Promise<Server> {
+function startForeignSite(balancer: string, dashboard: string, port: number): Promise<Server> {
   const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>another site</title></head>
 <body>
@@ -30,6 +30,10 @@ function startForeignSite(balancer: string, port: number): Promise<Server> {
     <input name="username" value="alice">
     <input name="password" value="alice-in-the-lab">
     <button id="submit" type="submit">Sign in</button>
+  </form>
+  <form id="drill-form" method="post" action="${dashboard}/drills/redis-outage">
+    <input name="replica" value="api-1">
+    <button id="drill-submit" type="submit">Stop Redis</button>
   </form>
 </body></html>`;
   const server = createServer((request, response) => {
@@ -62,7 +66,7 @@ beforeAll(async () => {
   }
   const port = await findFreePort('127.0.0.1');
   foreignOrigin = `http://127.0.0.1:${port}`;
-  foreignServer = await startForeignSite(cluster.urls.balancer, port);
+  foreignServer = await startForeignSite(cluster.urls.balancer, cluster.urls.dashboard, port);
   browser = await launchTestBrowser();
 });
 
@@ -132,6 +136,42 @@ describe('same-origin policy', () => {
     expect(line.status).toBe(415);
     const cookies = await browser.context.cookies(cluster.urls.balancer);
     expect(cookies.find((cookie) => cookie.name === 'sid_redis')).toBeUndefined();
+
+    await page.close();
+  });
+
+  it('cannot start a drill from an unlisted origin', async (context) => {
+    const config = (await (await fetch(`${cluster.urls.dashboard}/config.json`)).json()) as {
+      drillApiUrl: string | null;
+    };
+    if (config.drillApiUrl === null) {
+      context.skip(`the ${cluster.mode} cluster serves no drill API`);
+    }
+    const readActiveDrill = async () =>
+      ((await (await fetch(`${cluster.urls.dashboard}/drills`)).json()) as { active: unknown }).active;
+    const page = await browser.context.newPage();
+    await page.goto(`${foreignOrigin}/`);
+
+    // A JSON post needs a CORS preflight, which the drill API does not allow, so the browser never sends it.
+    const probe =
+      (await page.evaluate(`fetch(${JSON.stringify(`${cluster.urls.dashboard}/drills/redis-outage`)}, {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}'
+      })
+      .then((response) => ({ readable: true, status: response.status, error: null }))
+      .catch((error) => ({ readable: false, status: null, error: String(error) }))`)) as FetchProbe;
+    expect(probe.readable).toBe(false);
+    expect(probe.error).toContain('TypeError');
+    expect(await readActiveDrill()).toBeNull();
+
+    // A plain form post needs no preflight: the browser sends it, and the drill API rejects its origin.
+    const [response] = await Promise.all([
+      page.waitForNavigation({ url: `${cluster.urls.dashboard}/drills/redis-outage` }),
+      page.click('#drill-submit'),
+    ]);
+    expect(response?.status()).toBe(403);
+    expect(await page.textContent('body')).toContain('DRILL_ORIGIN_REJECTED');
+    expect(await readActiveDrill()).toBeNull();
+    expect((await fetch(`${cluster.urls.balancer}/healthz`)).status).toBe(200);
 
     await page.close();
   });

@@ -125,11 +125,14 @@ export function findBalancerMode(id: string): BalancerModeEntry | undefined {
   return BALANCER_MODES.find((mode) => mode.id === id);
 }
 
-/** Faults the drill panel offers, in the order it lists them. */
+/**
+ * Drills the page has words for, as the drill API of `authlab up` names them. The panel lists the drills the
+ * API returns, in its order, and shows the name of one missing here as it is.
+ */
 export const DRILLS: readonly string[] = Object.freeze([
   'restart-replica',
-  'stop-redis',
-  'stop-auth',
-  'key-mismatch',
-  'rotate-keys',
+  'stop-replica',
+  'redis-outage',
+  'auth-outage',
+  'secret-mismatch',
 ]);

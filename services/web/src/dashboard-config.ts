@@ -7,12 +7,21 @@ import { BALANCER_MODES } from './catalog.js';
 export interface DashboardConfig {
   /** Base URL of each balancer listener, keyed by balancer mode. */
   readonly balancerUrls: Readonly<Record<string, string>>;
-  /** Base URL of the drill API; the drill panel stays hidden while it is null. */
+  /**
+   * Base of the drill API: a path on the page's own origin such as `/drills`, or an absolute http(s) URL.
+   * The drill panel stays hidden while it is null.
+   */
   readonly drillApiUrl: string | null;
 }
 
 /** Reason a field of `config.json` was ignored, as a message key suffix the page translates. */
-export type ConfigNoticeReason = 'not-object' | 'unknown-field' | 'not-map' | 'unknown-mode' | 'invalid-url';
+export type ConfigNoticeReason =
+  | 'not-object'
+  | 'unknown-field'
+  | 'not-map'
+  | 'unknown-mode'
+  | 'invalid-url'
+  | 'invalid-api-url';
 
 /** One field of `config.json` that was ignored, and why. */
 export interface ConfigNotice {
@@ -110,15 +119,38 @@ export function parseDashboardConfig(raw: unknown, pageHostname: string): Parsed
 
   const drill = record.drillApiUrl;
   if (drill !== undefined && drill !== null) {
-    const url = typeof drill === 'string' ? normalizeBaseUrl(drill) : null;
+    const url = typeof drill === 'string' ? normalizeApiBase(drill) : null;
     if (url === null) {
-      notices.push({ field: 'drillApiUrl', reason: 'invalid-url' });
+      notices.push({ field: 'drillApiUrl', reason: 'invalid-api-url' });
     } else {
       drillApiUrl = url;
     }
   }
 
   return { config: Object.freeze({ balancerUrls: Object.freeze(balancerUrls), drillApiUrl }), notices };
+}
+
+/**
+ * Checks that `value` is a path such as `/drills` or an absolute http(s) URL, with no query, fragment or
+ * credentials, and returns it without a trailing slash. Returns null for anything else.
+ */
+export function normalizeApiBase(value: string): string | null {
+  const text = value.trim();
+  const isPath = /^\/(?!\/)/.test(text);
+  let url: URL;
+  try {
+    url = new URL(text, isPath ? 'http://page.invalid' : undefined);
+  } catch {
+    return null;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return null;
+  }
+  if (url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
+    return null;
+  }
+  const path = url.pathname.replace(/\/+$/, '');
+  return isPath ? path || '/' : `${url.origin}${path}`;
 }
 
 /** Tells whether two http(s) URLs belong to the same site as browsers define it for SameSite cookies on loopback. */

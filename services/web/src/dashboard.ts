@@ -84,7 +84,18 @@ export function mountDashboard(state: PageState): void {
   let frameRequested = false;
 
   const comparePanel: ComparePanel = mountComparePanel(state, t);
-  const drillPanel = mountDrillPanel(state, t);
+  const drillPanel = mountDrillPanel(state, t, {
+    afterStep() {
+      // A burst shows the drill's effect only with a credential, so the page sends one only when signed in.
+      if (currentSignIn().signedIn && state.burst?.running !== true) {
+        void sendBurst();
+      }
+    },
+    signInReplica() {
+      const response = currentSignIn().exchange?.response;
+      return response ? readHeader(response, 'x-served-by') : null;
+    },
+  });
 
   function currentStrategy(): StrategyEntry {
     return findStrategy(state.strategyId) ?? (STRATEGIES[0] as StrategyEntry);
@@ -300,6 +311,7 @@ export function mountDashboard(state: PageState): void {
     if (strategyId === currentStrategy().id) {
       renderSignInStatus();
       renderDetailsPanel();
+      drillPanel.render();
     }
   }
 

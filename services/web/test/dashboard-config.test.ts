@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildDefaultBalancerUrls,
   isSameSite,
+  normalizeApiBase,
   normalizeBaseUrl,
   parseDashboardConfig,
 } from '../src/dashboard-config.js';
@@ -38,6 +39,29 @@ describe('normalizeBaseUrl', () => {
   });
 });
 
+describe('normalizeApiBase', () => {
+  it('keeps a same-origin path without its trailing slash', () => {
+    expect(normalizeApiBase('/drills')).toBe('/drills');
+    expect(normalizeApiBase(' /drills/ ')).toBe('/drills');
+    expect(normalizeApiBase('/lab/drills')).toBe('/lab/drills');
+  });
+
+  it('keeps an absolute http or https URL with its path', () => {
+    expect(normalizeApiBase('http://127.0.0.1:8099/drills/')).toBe('http://127.0.0.1:8099/drills');
+    expect(normalizeApiBase('https://LAB.example')).toBe('https://lab.example');
+  });
+
+  it('rejects protocol-relative URLs, other schemes, queries and credentials', () => {
+    expect(normalizeApiBase('//evil.example/drills')).toBeNull();
+    expect(normalizeApiBase('javascript:alert(1)')).toBeNull();
+    expect(normalizeApiBase('/drills?x=1')).toBeNull();
+    expect(normalizeApiBase('/drills#top')).toBeNull();
+    expect(normalizeApiBase('http://user:pw@127.0.0.1/drills')).toBeNull();
+    expect(normalizeApiBase('drills')).toBeNull();
+    expect(normalizeApiBase('')).toBeNull();
+  });
+});
+
 describe('parseDashboardConfig', () => {
   it('uses the defaults when config.json is missing', () => {
     const parsed = parseDashboardConfig(undefined, '127.0.0.1');
@@ -57,12 +81,12 @@ describe('parseDashboardConfig', () => {
 
   it('reads balancer URLs and the drill API URL', () => {
     const parsed = parseDashboardConfig(
-      { balancerUrls: { 'round-robin': 'http://127.0.0.2:9080/' }, drillApiUrl: 'http://127.0.0.1:8099' },
+      { balancerUrls: { 'round-robin': 'http://127.0.0.2:9080/' }, drillApiUrl: '/drills/' },
       '127.0.0.1',
     );
 
     expect(parsed.config.balancerUrls['round-robin']).toBe('http://127.0.0.2:9080');
-    expect(parsed.config.drillApiUrl).toBe('http://127.0.0.1:8099');
+    expect(parsed.config.drillApiUrl).toBe('/drills');
     expect(parsed.notices).toEqual([]);
   });
 
@@ -82,7 +106,7 @@ describe('parseDashboardConfig', () => {
       { field: 'balancerUrl', reason: 'unknown-field' },
       { field: 'balancerUrls.round-robin', reason: 'invalid-url' },
       { field: 'balancerUrls.no-such-mode', reason: 'unknown-mode' },
-      { field: 'drillApiUrl', reason: 'invalid-url' },
+      { field: 'drillApiUrl', reason: 'invalid-api-url' },
     ]);
   });
 

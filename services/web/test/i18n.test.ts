@@ -42,6 +42,7 @@ describe('message tables', () => {
     }
     for (const drill of DRILLS) {
       expect(isMessageKey(`drill.${drill}`), drill).toBe(true);
+      expect(isMessageKey(`drill.${drill}.about`), drill).toBe(true);
     }
   });
 

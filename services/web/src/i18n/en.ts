@@ -184,15 +184,34 @@ export const en = {
   'outcome.failed': 'failed',
 
   'drill.heading': 'Drills',
-  'drill.intro': 'Inject a fault into the running cluster, then send a burst to watch its effect.',
+  'drill.intro':
+    'Inject a fault into the running cluster and watch its effect on the grid. A drill stays active until you recover it.',
+  'drill.replica': 'Replica',
+  'drill.autoBurst': 'After each step, send a burst with the signed-in strategy',
   'drill.restart-replica': 'Restart a replica',
-  'drill.stop-redis': 'Stop Redis',
-  'drill.stop-auth': 'Stop the auth service',
-  'drill.key-mismatch': 'Give one replica a different secret',
-  'drill.rotate-keys': 'Rotate the signing keys',
-  'drill.running': 'Drill {drill} is running…',
-  'drill.started': 'Drill {drill} started.',
-  'drill.failed': 'Drill {drill} failed: {detail}',
+  'drill.restart-replica.about':
+    'Stops the replica and starts it again. The memory sessions it held are gone; the other strategies keep working.',
+  'drill.stop-replica': 'Stop a replica',
+  'drill.stop-replica.about':
+    'Stops the replica until you recover it. nginx sends its requests to the other replicas.',
+  'drill.redis-outage': 'Stop Redis',
+  'drill.redis-outage.about':
+    'Stops Redis until you recover it. Redis sessions get 503 with Retry-After meanwhile; a Redis without persistence comes back empty, so sign in again.',
+  'drill.auth-outage': 'Stop the auth service',
+  'drill.auth-outage.about':
+    'Stops the auth service until you recover it. Nobody can sign in, but the replicas keep accepting the JWTs they can verify on their own.',
+  'drill.secret-mismatch': 'Give a replica secrets of its own',
+  'drill.secret-mismatch.about':
+    'Restarts the replica with a JWT secret, a session secret and a cookie-session key that nothing else shares. What it answers is rejected until you recover it.',
+  'drill.recover': 'Recover: {drill}',
+  'drill.injecting': '{drill}: injecting the fault…',
+  'drill.recovering': '{drill}: recovering…',
+  'drill.active': '{drill} is active. Send bursts to watch its effect, then recover.',
+  'drill.activeOnReplica': '{drill} is active on {replica}. Send bursts to watch its effect, then recover.',
+  'drill.done': '{drill} is done on {replica}.',
+  'drill.recovered': '{drill} is recovered.',
+  'drill.failed': '{drill} failed: {detail}',
+  'drill.unavailable': 'The drill API did not respond ({detail}), so no drill can start.',
 
   'config.notice': 'config.json, {field}: {reason}. That value was ignored.',
   'config.unreadable': 'config.json could not be read, so the page uses its default addresses.',
@@ -201,6 +220,7 @@ export const en = {
   'config.reason.not-map': 'expected an object of balancer mode to URL',
   'config.reason.unknown-mode': 'unknown balancer mode',
   'config.reason.invalid-url': 'expected an http or https URL without a path',
+  'config.reason.invalid-api-url': 'expected a path such as /drills, or an http or https URL',
 
   'footer.note':
     'The demo passwords are public on purpose: this is a lab. The page stores only your language choice; tokens stay in memory.',

@@ -1,56 +1,166 @@
-import { DRILLS } from '../catalog.js';
 import { createElement, requireElement } from '../dom.js';
-import { REQUEST_TIMEOUT_MS } from '../exchange.js';
-import { isMessageKey } from '../i18n/translate.js';
+import { callDrillApi, type DrillEntry, type DrillState } from '../drill-api.js';
+import { isMessageKey, type MessageKey } from '../i18n/translate.js';
 import type { PageState } from '../page-state.js';
 import { type StatusMessage, showStatus, type Translator } from './translator.js';
 
+/** What the panel asks of the rest of the page. */
+export interface DrillPanelHooks {
+  /** Runs after a drill step succeeded, while the auto-burst box is checked. */
+  afterStep(): void;
+  /** The replica that served the current sign-in, which the replica list selects until the user picks one. */
+  signInReplica(): string | null;
+}
+
+/** A status message kept with the drill's id, so a language switch translates the drill's name too. */
+interface PanelMessage {
+  readonly key: MessageKey;
+  readonly tone: StatusMessage['tone'];
+  readonly drill?: string;
+  readonly replica?: string;
+  readonly detail?: string;
+}
+
+/** Machine-readable state of the panel, on `#drill-status[data-state]` for scripts and the browser tests. */
+type PanelState = 'loading' | 'unavailable' | 'idle' | 'running' | 'active' | 'failed';
+
 /**
  * Wires the drill panel. It stays hidden until `config.json` names a drill API, so the page never offers a
- * button that cannot work.
- *
- * NOTE: no drill API exists yet. The panel assumes `POST {drillApiUrl}/drills/{drill}` returns 2xx once the
- * fault is injected; align this with the API when it lands.
+ * button that cannot work. The API keeps the drill state, so a reload shows a drill that is still active.
  */
-export function mountDrillPanel(state: PageState, t: Translator): { render(): void } {
+export function mountDrillPanel(state: PageState, t: Translator, hooks: DrillPanelHooks): { render(): void } {
   const panel = requireElement('drill-panel', HTMLElement);
-  const buttons = requireElement('drill-buttons', HTMLDivElement);
+  const replicaSelect = requireElement('drill-replica', HTMLSelectElement);
+  const list = requireElement('drill-list', HTMLUListElement);
+  const recoverButton = requireElement('drill-recover', HTMLButtonElement);
+  const autoBurst = requireElement('drill-auto-burst', HTMLInputElement);
   const status = requireElement('drill-status', HTMLParagraphElement);
-  let message: StatusMessage | null = null;
-  let running = false;
+
+  let drillState: DrillState | null = null;
+  let panelState: PanelState = 'loading';
+  let message: PanelMessage | null = null;
+  let replicaPicked = false;
+  replicaSelect.addEventListener('change', function pickReplica() {
+    replicaPicked = true;
+  });
+
+  /** Builds the status from a message, with the drill's name in the current language. */
+  function translateMessage({ key, tone, drill, replica, detail }: PanelMessage): StatusMessage {
+    const params: Record<string, string> = {};
+    if (drill !== undefined) {
+      params.drill = label(drill);
+    }
+    if (replica !== undefined) {
+      params.replica = replica;
+    }
+    if (detail !== undefined) {
+      params.detail = detail;
+    }
+    return { key, params, tone };
+  }
 
   function label(drill: string): string {
     const key = `drill.${drill}`;
     return isMessageKey(key) ? t(key) : drill;
   }
 
-  async function startDrill(drillApiUrl: string, drill: string): Promise<void> {
-    running = true;
-    message = { key: 'drill.running', params: { drill: label(drill) }, tone: 'info' };
+  function about(drill: string): string {
+    const key = `drill.${drill}.about`;
+    return isMessageKey(key) ? t(key) : '';
+  }
+
+  /** Sets the status that matches the state the API returned after a step or a load. */
+  function describeState(next: DrillState): void {
+    drillState = next;
+    if (next.running !== null) {
+      panelState = 'running';
+      const key = next.running.step === 'inject' ? 'drill.injecting' : 'drill.recovering';
+      message = { key, drill: next.running.name, tone: 'info' };
+    } else if (next.active !== null) {
+      panelState = 'active';
+      message =
+        next.active.replica === null
+          ? { key: 'drill.active', drill: next.active.name, tone: 'info' }
+          : {
+              key: 'drill.activeOnReplica',
+              drill: next.active.name,
+              replica: next.active.replica,
+              tone: 'info',
+            };
+    } else {
+      panelState = 'idle';
+    }
+  }
+
+  async function load(drillApiUrl: string): Promise<void> {
+    const result = await callDrillApi(drillApiUrl, {});
+    if (result.ok) {
+      describeState(result.state);
+      message = panelState === 'idle' ? null : message;
+    } else {
+      panelState = 'unavailable';
+      message = { key: 'drill.unavailable', detail: result.detail, tone: 'error' };
+    }
+    render();
+  }
+
+  async function runStep(drillApiUrl: string, drill: DrillEntry, step: 'inject' | 'recover'): Promise<void> {
+    const replica = step === 'recover' ? (drillState?.active?.replica ?? null) : replicaSelect.value;
+    panelState = 'running';
+    message = {
+      key: step === 'inject' ? 'drill.injecting' : 'drill.recovering',
+      drill: drill.name,
+      tone: 'info',
+    };
     render();
 
-    try {
-      const response = await fetch(`${drillApiUrl}/drills/${encodeURIComponent(drill)}`, {
-        method: 'POST',
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS * 4),
-      });
-      message = response.ok
-        ? { key: 'drill.started', params: { drill: label(drill) }, tone: 'success' }
-        : {
-            key: 'drill.failed',
-            params: { drill: label(drill), detail: String(response.status) },
-            tone: 'error',
-          };
-    } catch {
+    const result = await callDrillApi(drillApiUrl, {
+      drill: drill.name,
+      step,
+      replica: drill.actsOnReplica ? replica : null,
+    });
+    if (!result.ok) {
+      panelState = 'failed';
       message = {
         key: 'drill.failed',
-        params: { drill: label(drill), detail: t('cell.noResponse') },
+        drill: drill.name,
+        detail: result.detail,
         tone: 'error',
       };
+      // The API may have changed its state before the step failed, for example a drill left active.
+      const refreshed = await callDrillApi(drillApiUrl, {});
+      if (refreshed.ok) {
+        drillState = refreshed.state;
+      }
+      render();
+      return;
     }
 
-    running = false;
+    describeState(result.state);
+    if (step === 'recover') {
+      message = { key: 'drill.recovered', drill: drill.name, tone: 'success' };
+    } else if (!drill.recoverable) {
+      message = {
+        key: 'drill.done',
+        drill: drill.name,
+        replica: replica ?? '',
+        tone: 'success',
+      };
+    }
     render();
+    if (autoBurst.checked) {
+      hooks.afterStep();
+    }
+  }
+
+  function renderReplicas(next: DrillState): void {
+    const selected = (replicaPicked ? replicaSelect.value : hooks.signInReplica()) ?? replicaSelect.value;
+    replicaSelect.replaceChildren(
+      ...next.replicas.map((replica) =>
+        createElement('option', { text: replica, attributes: { value: replica } }),
+      ),
+    );
+    replicaSelect.value = next.replicas.includes(selected) ? selected : (next.replicas[0] ?? '');
   }
 
   function render(): void {
@@ -60,17 +170,49 @@ export function mountDrillPanel(state: PageState, t: Translator): { render(): vo
       return;
     }
 
-    buttons.replaceChildren(
-      ...DRILLS.map((drill) => {
-        const button = createElement('button', { text: label(drill), attributes: { type: 'button' } });
-        button.disabled = running;
+    const busy = panelState === 'running' || panelState === 'loading';
+    const active = drillState?.active ?? null;
+    if (drillState !== null) {
+      renderReplicas(drillState);
+    }
+    replicaSelect.disabled = busy || active !== null || drillState === null;
+
+    list.replaceChildren(
+      ...(drillState?.drills ?? []).map((drill) => {
+        const button = createElement('button', { text: label(drill.name), attributes: { type: 'button' } });
+        button.dataset.drill = drill.name;
+        button.disabled = busy || active !== null;
         button.addEventListener('click', function clickDrill() {
-          void startDrill(drillApiUrl, drill);
+          void runStep(drillApiUrl, drill, 'inject');
         });
-        return button;
+        const item = createElement('li', {}, [
+          button,
+          createElement('p', { className: 'hint', text: about(drill.name) }),
+        ]);
+        if (active?.name === drill.name) {
+          item.dataset.active = 'true';
+        }
+        return item;
       }),
     );
-    showStatus(status, message, t);
+
+    const activeDrill = drillState?.drills.find((drill) => drill.name === active?.name);
+    recoverButton.hidden = activeDrill === undefined;
+    recoverButton.disabled = busy;
+    recoverButton.textContent = activeDrill ? t('drill.recover', { drill: label(activeDrill.name) }) : '';
+    recoverButton.onclick = activeDrill
+      ? () => {
+          void runStep(drillApiUrl, activeDrill, 'recover');
+        }
+      : null;
+
+    showStatus(status, message === null ? null : translateMessage(message), t);
+    status.dataset.state = panelState;
+    status.dataset.active = active?.name ?? '';
+  }
+
+  if (state.config.drillApiUrl !== null) {
+    void load(state.config.drillApiUrl);
   }
 
   return { render };
