@@ -10,6 +10,8 @@ import { launchTestBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestCluster } from '../support/cluster.js';
 
 const BURST_SIZE = 24;
+/** The page's default burst size, which the Redis test keeps. */
+const BURST_SIZE_DEFAULT = 30;
 const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 /** A drill step restarts processes and waits for their readiness checks. */
 const STEP_TIMEOUT_MS = 45_000;
@@ -150,7 +152,7 @@ describe('drills from the dashboard', () => {
 
     const after = await runDrillStep(page, '#drill-recover', 'idle');
     expect(await page.getAttribute('#drill-status', 'data-tone')).toBe('success');
-    // The new Redis keeps nothing on disk, so the session the page holds is gone.
+    // The new Redis keeps nothing on disk, so the page's session is gone.
     expect(after.rejected).toBe(after.total);
 
     await signIn(page, 'session-redis', 'round-robin');
@@ -239,9 +241,6 @@ describe('drills from the dashboard', () => {
     await page.close();
   });
 });
-
-/** The default burst size of the page, which the Redis test keeps. */
-const BURST_SIZE_DEFAULT = 30;
 
 async function writeScreenshot(page: Page, name: string): Promise<void> {
   await mkdir(SCREENSHOT_DIR, { recursive: true });

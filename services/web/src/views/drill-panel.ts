@@ -4,7 +4,7 @@ import { isMessageKey, type MessageKey } from '../i18n/translate.js';
 import type { PageState } from '../page-state.js';
 import { type StatusMessage, showStatus, type Translator } from './translator.js';
 
-/** What the panel asks of the rest of the page. */
+/** Callbacks the panel needs from the rest of the page. */
 export interface DrillPanelHooks {
   /** Runs after a drill step succeeded, while the auto-burst box is checked. */
   afterStep(): void;
