@@ -140,7 +140,7 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
     users,
     loginThrottle,
   });
-  app.register(cookieSessionStrategyPlugin, { config, users });
+  app.register(cookieSessionStrategyPlugin, { config, users, loginThrottle });
   app.register(basicRoutes, { config, users, loginThrottle });
 
   return app;

@@ -49,29 +49,33 @@ describe('session login throttling', () => {
     await redis.stop();
   });
 
-  it.each(['session-memory', 'session-redis'])('%s answers 429 after the limit', async (strategy) => {
-    for (let attempt = 0; attempt < 3; attempt += 1) {
-      expect((await logIn(app, strategy, 'wrong')).statusCode).toBe(401);
-    }
+  it.each(['session-memory', 'session-redis', 'cookie-session'])(
+    '%s answers 429 after the limit',
+    async (strategy) => {
+      for (let attempt = 0; attempt < 3; attempt += 1) {
+        expect((await logIn(app, strategy, 'wrong')).statusCode).toBe(401);
+      }
 
-    const throttled = await logIn(app, strategy, TEST_PASSWORDS.alice);
+      const throttled = await logIn(app, strategy, TEST_PASSWORDS.alice);
 
-    expect(throttled.statusCode).toBe(429);
-    expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
-    expect(throttled.json()).toEqual({
-      statusCode: 429,
-      code: 'LOGIN_THROTTLED',
-      error: 'Too Many Requests',
-      message: apiErrors.LOGIN_THROTTLED.message,
-    });
-  });
+      expect(throttled.statusCode).toBe(429);
+      expect(Number(throttled.headers['retry-after'])).toBeGreaterThan(0);
+      expect(throttled.json()).toEqual({
+        statusCode: 429,
+        code: 'LOGIN_THROTTLED',
+        error: 'Too Many Requests',
+        message: apiErrors.LOGIN_THROTTLED.message,
+      });
+    },
+  );
 
   it('shares the account counter between strategies', async () => {
     await logIn(app, 'session-memory', 'wrong');
     await logIn(app, 'session-redis', 'wrong');
-    await logIn(app, 'session-memory', 'wrong');
+    await logIn(app, 'cookie-session', 'wrong');
 
     expect((await logIn(app, 'session-redis', TEST_PASSWORDS.alice)).statusCode).toBe(429);
+    expect((await logIn(app, 'cookie-session', TEST_PASSWORDS.alice)).statusCode).toBe(429);
   });
 
   it('forgives failures after a good login', async () => {
@@ -83,17 +87,20 @@ describe('session login throttling', () => {
     expect((await logIn(app, 'session-redis', 'wrong')).statusCode).toBe(401);
   });
 
-  it('skips the throttle for session-memory while Redis is down', async () => {
+  it('skips the throttle without Redis where allowed', async () => {
     const downClient = createRedisClient('redis://127.0.0.1:1', { connectTimeoutMs: 200 });
     const downApp = buildApp(buildTestConfig(LIMITS), { logger: false, redis: downClient, users });
     await downApp.ready();
 
     try {
       const memory = await logIn(downApp, 'session-memory', TEST_PASSWORDS.alice);
+      const encrypted = await logIn(downApp, 'cookie-session', TEST_PASSWORDS.alice);
       const shared = await logIn(downApp, 'session-redis', TEST_PASSWORDS.alice);
 
       expect(memory.statusCode).toBe(200);
       expect(memory.headers['x-login-throttle']).toBe('skipped');
+      expect(encrypted.statusCode).toBe(200);
+      expect(encrypted.headers['x-login-throttle']).toBe('skipped');
       expect(shared.statusCode).toBe(503);
       expect(shared.json().code).toBe('SESSION_STORE_UNAVAILABLE');
     } finally {

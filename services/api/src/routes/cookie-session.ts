@@ -1,7 +1,13 @@
+import type { LoginThrottle } from '@authlab/login-throttle';
 import type { UserDirectory } from '@authlab/users';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig } from '../config.js';
 import { challenges, createError } from '../errors.js';
+import {
+  beginThrottledLogin,
+  finishThrottledLogin,
+  type ThrottleGuardOptions,
+} from '../login-throttle-guard.js';
 import { loginBodySchema, strategyResponseSchema } from './schemas.js';
 import { hashUsername } from './session.js';
 
@@ -49,6 +55,8 @@ const ENCODED_SEPARATOR = '%3B';
 export interface CookieSessionRoutesOptions {
   config: ApiConfig;
   users: UserDirectory;
+  /** Login throttle shared with the auth service; every login attempt passes it first. */
+  loginThrottle: LoginThrottle;
 }
 
 interface NoteBody {
@@ -87,8 +95,16 @@ type SessionCheck =
  * `GET|PUT /cookie-session/data` to a scope where @fastify/secure-session decorates `request.cookieSession`.
  */
 export function addCookieSessionRoutes(scope: FastifyInstance, options: CookieSessionRoutesOptions): void {
-  const { config, users } = options;
+  const { config, users, loginThrottle } = options;
   const strategy = 'cookie-session';
+  // The session lives in the cookie and needs no Redis, so a Redis outage skips the throttle (logged and
+  // marked on the response), as for session-memory, instead of stopping the logins.
+  const throttleOptions: ThrottleGuardOptions = {
+    throttle: loginThrottle,
+    config,
+    strategy,
+    onUnavailable: 'skip',
+  };
   const sessionRequired = () =>
     createError('SESSION_REQUIRED', { headers: { 'www-authenticate': challenges.cookie } });
 
@@ -111,6 +127,11 @@ export function addCookieSessionRoutes(scope: FastifyInstance, options: CookieSe
     async function createCookieSession(request, reply) {
       const { username, password } = request.body;
 
+      const attempt = await beginThrottledLogin(request, reply, {
+        ...throttleOptions,
+        username,
+        usernameHash: hashUsername(username),
+      });
       const check = await users.checkCredentials(username, password);
       if (!check.ok) {
         request.log.info(
@@ -119,6 +140,8 @@ export function addCookieSessionRoutes(scope: FastifyInstance, options: CookieSe
         );
         throw createError('LOGIN_FAILED', { headers: { 'www-authenticate': challenges.form } });
       }
+
+      await finishThrottledLogin(request, reply, throttleOptions, attempt);
 
       // Whatever an earlier cookie carried is dropped: a login starts a new session.
       const session = request.cookieSession;
