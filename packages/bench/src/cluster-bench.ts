@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
+import { RowUnavailableError } from './bench-row.js';
 import { type IpHashBalancer, startIpHashBalancer } from './ip-hash-balancer.js';
 import { type BenchReport, type LabBenchPlan, type LabBenchProgress, runLabBench } from './lab-bench.js';
-import type { BenchCredentials, LabEndpoint } from './lab-rows.js';
+import { type BenchCredentials, detectJwtAlgorithm, type LabEndpoint } from './lab-rows.js';
 import { findListeningProcessIds, isListening } from './listening-processes.js';
 import { parseLoopbackTarget } from './loopback.js';
 import { type PeerApp, startPeer } from './peer.js';
@@ -153,6 +154,19 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
     }
     counter = buildRedisCommandCounter(redisUrl);
 
+    // The replicas verify either HS256 or asymmetric tokens, as the cluster was started, so one sign-in
+    // shows which JWT row this run measures.
+    let jwtAlgorithm: string | undefined;
+    try {
+      jwtAlgorithm = await detectJwtAlgorithm(balancerUrl, options.credentials);
+      note(`the cluster signs access tokens with ${jwtAlgorithm}`);
+    } catch (error) {
+      if (!(error instanceof RowUnavailableError)) {
+        throw error;
+      }
+    }
+    const jwtSettings = jwtAlgorithm === undefined ? {} : { jwtAlgorithm };
+
     const replicaPids = await findPids(replicaUrls);
     const directReplicaPids = await findPids([directReplicaUrl]);
     const nginxPids = await findPids([balancerUrl]);
@@ -166,6 +180,7 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
         url: balancerUrl,
         strategies: ['jwt', 'session-redis', 'cookie-session'],
         sessionDataStrategies: ['cookie-session'],
+        ...jwtSettings,
         cpuGroups: () => ({ replicas: replicaPids, nginx: nginxPids, redis: redisPids }),
       },
       {
@@ -181,6 +196,7 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
         sessionMemoryUrl: directReplicaUrl,
         loginUrl: balancerUrl,
         strategies: ['jwt', 'session-memory', 'session-redis', 'cookie-session'],
+        ...jwtSettings,
         cpuGroups: () => ({ replica: directReplicaPids, redis: redisPids }),
       },
     ];

@@ -24,6 +24,12 @@ export interface LabEndpoint {
   readonly sessionMemoryUrl?: string;
   /** Origin of `POST /auth/login` for the JWT row; `url` when absent (the balancer routes /auth/). */
   readonly loginUrl?: string;
+  /**
+   * `alg` of the access tokens this endpoint accepts, from `detectJwtAlgorithm`. Default `HS256`. Any other
+   * algorithm names the JWT row `jwt-<alg>` with the strategy `jwt-asymmetric`, so its target and label
+   * differ from the HS256 row's.
+   */
+  readonly jwtAlgorithm?: string;
   /** Strategies this endpoint offers; the peer app has no `session-memory`. */
   readonly strategies: readonly string[];
   /**
@@ -251,14 +257,56 @@ function baselineRow(endpoint: LabEndpoint): BenchRow {
   };
 }
 
-function jwtRow(endpoint: LabEndpoint, credentials: BenchCredentials): BenchRow {
+/**
+ * Reads the `alg` field of a JWT's header without verifying the token. Throws when the token has no
+ * decodable header or no `alg` string.
+ */
+export function readJwtAlgorithm(token: string): string {
+  const header = token.split('.')[0] ?? '';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+  } catch {
+    throw new TypeError('the access token has no JSON header');
+  }
+  const algorithm = (parsed as { alg?: unknown } | null)?.alg;
+  if (typeof algorithm !== 'string' || algorithm === '') {
+    throw new TypeError('the access token header has no alg');
+  }
+  return algorithm;
+}
+
+/** Signs in once through `POST /auth/login` at `origin` and returns the `alg` of the token it issues. */
+export async function detectJwtAlgorithm(origin: string, credentials: BenchCredentials): Promise<string> {
+  return readJwtAlgorithm(await fetchAccessToken(origin, credentials, 0));
+}
+
+/** The row's id suffix, strategy and description for tokens signed with `algorithm`. */
+function describeJwtRow(algorithm: string): { suffix: string; strategy: string; description: string } {
+  if (algorithm === 'HS256') {
+    return {
+      suffix: 'jwt',
+      strategy: 'jwt',
+      description:
+        'GET /jwt/me with Authorization: Bearer, an HS256 token verified locally with the shared key',
+    };
+  }
   return {
-    id: `${endpoint.path}/jwt`,
-    strategy: 'jwt',
+    suffix: `jwt-${algorithm.toLowerCase()}`,
+    strategy: 'jwt-asymmetric',
+    description: `GET /jwt/me with Authorization: Bearer, an ${algorithm} token verified locally with the public key from the auth service's JWKS`,
+  };
+}
+
+function jwtRow(endpoint: LabEndpoint, credentials: BenchCredentials): BenchRow {
+  const { suffix, strategy, description } = describeJwtRow(endpoint.jwtAlgorithm ?? 'HS256');
+  return {
+    id: `${endpoint.path}/${suffix}`,
+    strategy,
     path: endpoint.path,
     baselineId: `${endpoint.path}/baseline`,
     url: endpoint.url,
-    description: 'GET /jwt/me with Authorization: Bearer, verified locally with the shared key',
+    description,
     supportsSessionBytes: endpoint.sessionBytesStrategies?.includes('jwt') ?? false,
     cpuGroups: endpoint.cpuGroups,
     prepare: cachePrepared(async (context) => {

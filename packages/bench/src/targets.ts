@@ -3,7 +3,8 @@ import type { BenchReport } from './lab-bench.js';
 
 /**
  * Required throughput through the balancer as a ratio to the no-authentication baseline through the same
- * nginx in the same run, by strategy. `jwt-asymmetric` and `cookie-session` apply once those rows exist.
+ * nginx in the same run, by strategy. `jwt` is the HS256 row; `jwt-asymmetric` is the row of a cluster
+ * whose tokens are signed with another algorithm (EdDSA with `authlab up --jwt-algorithm EdDSA`).
  */
 export const RATIO_TARGETS: Readonly<Record<string, number>> = Object.freeze({
   jwt: 0.92,
@@ -32,10 +33,14 @@ function medianRatio(row: RowSummary | undefined): number | undefined {
   return row?.ratioToBaseline?.median;
 }
 
-/** Peer row a lab strategy is compared with: the same strategy, else the peer's server-side session. */
+/**
+ * Peer row a lab strategy is compared with: the same strategy (the peer's HS256 `jwt` for
+ * `jwt-asymmetric`), else the peer's server-side session.
+ */
 function findPeerRow(rows: readonly RowSummary[], strategy: string): RowSummary | undefined {
+  const peerStrategy = strategy === 'jwt-asymmetric' ? 'jwt' : strategy;
   return (
-    rows.find((row) => row.path === 'peer' && row.strategy === strategy && !row.unavailable) ??
+    rows.find((row) => row.path === 'peer' && row.strategy === peerStrategy && !row.unavailable) ??
     rows.find((row) => row.path === 'peer' && row.strategy === 'session-redis' && !row.unavailable)
   );
 }
