@@ -82,6 +82,8 @@ export interface ClusterBenchOptions {
   readonly connections?: number;
   /** Measures the tutorial-style peer app too. Default true. */
   readonly peer?: boolean;
+  /** Runs the main table only: no concurrency or session-size sweep, no login or Basic measurement. */
+  readonly mainOnly?: boolean;
   readonly credentials: BenchCredentials;
   /** The command line, recorded in the report so a reader can run it again. */
   readonly command?: string;
@@ -210,17 +212,23 @@ export async function runClusterBench(options: ClusterBenchOptions): Promise<Ben
       });
     }
 
+    const { concurrencySweep, sessionSizeSweep, login, ...settings } = profile;
     return await runLabBench(
       {
-        ...profile,
+        ...settings,
+        ...(options.mainOnly ? {} : { concurrencySweep, sessionSizeSweep }),
         main,
         endpoints,
         credentials: options.credentials,
-        login: {
-          url: balancerUrl,
-          connections: 2 * availableParallelism(),
-          ...profile.login,
-        },
+        ...(options.mainOnly
+          ? {}
+          : {
+              login: {
+                url: balancerUrl,
+                connections: 2 * availableParallelism(),
+                ...login,
+              },
+            }),
         counters: [counter],
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       },

@@ -13,6 +13,7 @@ export interface BenchArguments {
   readonly rounds: number | undefined;
   readonly connections: number | undefined;
   readonly quick: boolean;
+  readonly mainOnly: boolean;
   readonly json: boolean;
   readonly htmlPath: string | undefined;
 }
@@ -33,6 +34,7 @@ const BENCH_OPTIONS = {
   rounds: { type: 'string' },
   connections: { type: 'string' },
   quick: { type: 'boolean' },
+  'main-only': { type: 'boolean' },
   json: { type: 'boolean' },
   html: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -110,6 +112,7 @@ export function parseBenchArguments(args: readonly string[]): BenchArguments | u
     rounds: readBenchInteger('rounds', values.rounds),
     connections: readBenchInteger('connections', values.connections),
     quick: values.quick ?? false,
+    mainOnly: values['main-only'] ?? false,
     json: values.json ?? false,
     htmlPath: values.html,
   };

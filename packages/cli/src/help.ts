@@ -125,8 +125,8 @@ ${MATRIX_OPTIONS_HELP}
 Exit status: 0 when the run completed, whatever the verdicts; 1 when the balancer cannot be reached or a
 sign-in through it fails; 2 for invalid options.
 `,
-  bench: `Usage: authlab bench [--url ${ARGUMENT_DEFAULTS.url}] [--quick] [--duration-seconds N] [--rounds N]
-                     [--connections N] [--json] [--html FILE] [address options]
+  bench: `Usage: authlab bench [--url ${ARGUMENT_DEFAULTS.url}] [--quick] [--main-only] [--duration-seconds N]
+                     [--rounds N] [--connections N] [--json] [--html FILE] [address options]
 
 Measures what each strategy costs per request against a running cluster (start one with authlab up).
 Rows: a no-authentication baseline (GET /public/me) and every strategy, through the balancer in
@@ -142,6 +142,7 @@ Progress goes to stderr. Only loopback addresses are accepted.
 Options:
   --url URL              balancer origin, round-robin listener (default ${ARGUMENT_DEFAULTS.url})
   --quick                short run that proves every row works
+  --main-only            measure the main table only: no sweeps, no login or Basic rows (about half the time)
   --duration-seconds N   measured seconds per row and round in the main table, 1 to 600
                          (default ${BENCH_PROFILES.full.main.durationMs / 1000}, quick ${BENCH_PROFILES.quick.main.durationMs / 1000})
   --rounds N             rounds of the main table, 1 to 50 (default ${BENCH_PROFILES.full.main.rounds}, quick ${BENCH_PROFILES.quick.main.rounds})

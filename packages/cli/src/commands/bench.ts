@@ -47,6 +47,7 @@ export async function runBenchCommand(
       ...(options.redisUrl ? { redisUrl: options.redisUrl } : {}),
       ...(options.ipHashUrl ? { ipHashUrl: options.ipHashUrl } : {}),
       profile: options.quick ? 'quick' : 'full',
+      mainOnly: options.mainOnly,
       ...(options.durationSeconds !== undefined ? { durationSeconds: options.durationSeconds } : {}),
       ...(options.rounds !== undefined ? { rounds: options.rounds } : {}),
       ...(options.connections !== undefined ? { connections: options.connections } : {}),
