@@ -1,5 +1,11 @@
 import { Buffer } from 'node:buffer';
 
+/**
+ * Verified tokens kept per verifier in fast-jwt's LRU cache; at most about 16 MiB, since a request head
+ * caps a token at 16 KiB.
+ */
+export const VERIFIED_TOKEN_CACHE_SIZE = 1000;
+
 /** The claims a replica relies on after a token passed every check. */
 export interface AccessTokenClaims {
   readonly sub: string;

@@ -1,7 +1,11 @@
 import { ASYMMETRIC_ALGORITHM, JwksCache, KID_PATTERN } from '@authlab/jwks';
 import { createVerifier } from 'fast-jwt';
 import type { FastifyBaseLogger } from 'fastify';
-import { type AccessTokenCheck, buildAccessTokenVerifier } from './access-token.js';
+import {
+  type AccessTokenCheck,
+  buildAccessTokenVerifier,
+  VERIFIED_TOKEN_CACHE_SIZE,
+} from './access-token.js';
 import type { ApiConfig } from './config.js';
 
 /**
@@ -44,6 +48,13 @@ export function buildJwksVerifier(config: ApiConfig, log: FastifyBaseLogger) {
         allowedAud: config.jwtAudience,
         requiredClaims: ['sub', 'iat', 'exp', 'iss', 'aud', 'jti'],
         clockTolerance: config.jwtClockToleranceSeconds * 1000,
+        // A token that passed is served from fast-jwt's LRU cache until its exp, skipping the Ed25519
+        // check (about 130 µs, measured on the two-core development machine) on later requests. The
+        // cache belongs to this key's verifier, which runs only while the JWKS still lists the key, so
+        // withdrawing a key still ends its cached tokens. The cache key is the token string itself, as in
+        // the HS256 verifier.
+        cache: VERIFIED_TOKEN_CACHE_SIZE,
+        cacheKeyBuilder: (token: string) => token,
       });
       entry = {
         publicKeyPem: key.publicKeyPem,

@@ -8,7 +8,7 @@ import { ConfigError } from '@authlab/config';
 import { buildPublicJwks, loadSigningKeys, type SigningKey } from '@authlab/jwks';
 import { createSigner } from 'fast-jwt';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import { apiErrors } from '../src/errors.js';
@@ -98,6 +98,7 @@ describe('jwt strategy in EdDSA mode', () => {
   });
 
   afterEach(() => {
+    vi.useRealTimers();
     jwksRequests = 0;
     authUp = true;
   });
@@ -224,6 +225,20 @@ describe('jwt strategy in EdDSA mode', () => {
 
     expectInvalidToken(await getMe(app, oldToken));
     expect((await getMe(app, newToken)).statusCode).toBe(200);
+  });
+
+  it('rejects a cached token once it expires', async () => {
+    published = ['key-1'];
+    const app = await startReplica();
+    const exp = Math.floor(Date.now() / 1000) + 60;
+    const token = signEdDsa(keys['key-1']!, validClaims({ iat: exp - 120, exp }));
+
+    expect((await getMe(app, token)).statusCode).toBe(200);
+    expect((await getMe(app, token)).statusCode).toBe(200);
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime((exp + 3600) * 1000);
+
+    expectInvalidToken(await getMe(app, token));
   });
 
   it('needs API_JWKS_URL but no secret', () => {

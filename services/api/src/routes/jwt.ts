@@ -2,7 +2,11 @@ import { AccessTokenDenylist } from '@authlab/revocation';
 import fastifyJwt from '@fastify/jwt';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
-import { type AccessTokenCheck, buildAccessTokenVerifier } from '../access-token.js';
+import {
+  type AccessTokenCheck,
+  buildAccessTokenVerifier,
+  VERIFIED_TOKEN_CACHE_SIZE,
+} from '../access-token.js';
 import { findAccessToken } from '../access-token-transport.js';
 import type { ApiConfig } from '../config.js';
 import { challenges, createError } from '../errors.js';
@@ -11,9 +15,6 @@ import { buildRevocationCheck } from '../revocation-check.js';
 import { strategyResponseSchema } from './schemas.js';
 
 const REQUIRED_CLAIMS = ['sub', 'iat', 'exp', 'iss', 'aud', 'jti'];
-
-/** Verified tokens kept per replica; at most about 16 MiB, since a request head caps a token at 16 KiB. */
-const VERIFIED_TOKEN_CACHE_SIZE = 1000;
 
 /** Response header set when the denylist was not consulted because Redis was down. */
 const REVOCATION_CHECK_HEADER = 'x-revocation-check';
