@@ -1,4 +1,5 @@
 export { SessionStoreUnavailableError } from './errors.js';
+export { MemorySessionStore, type MemorySessionStoreOptions } from './memory-session-store.js';
 export {
   createRedisClient,
   type RedisClientLogger,

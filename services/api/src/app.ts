@@ -3,7 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import { corsPolicyPlugin } from '@authlab/cors-policy';
 import { handleFrameworkError, httpErrorsPlugin } from '@authlab/http-errors';
 import { LoginThrottle } from '@authlab/login-throttle';
-import { createRedisClient, RedisSessionStore, waitForRedisReady } from '@authlab/session-store';
+import {
+  createRedisClient,
+  MemorySessionStore,
+  RedisSessionStore,
+  waitForRedisReady,
+} from '@authlab/session-store';
 import { buildUserDirectory, type UserDirectory } from '@authlab/users';
 import fastifyCookie from '@fastify/cookie';
 import fastify, {
@@ -116,8 +121,6 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
   app.register(healthRoutes, { config, redis });
   app.register(publicRoutes, { config });
   app.register(jwtRoutes, { config, redis });
-  // NOTE: the MemoryStore never evicts, so expired memory sessions stay until the process restarts. That
-  // is tolerable for a lab replica that shows what per-process sessions cost; the README lists it.
   // The same counters, in the same Redis keys, as the auth service's login throttle: a guess through Basic,
   // a session login or the auth service's login form counts against the same account.
   const loginThrottle = new LoginThrottle(redis, {
@@ -125,9 +128,15 @@ export function buildApp(config: ApiConfig, options: BuildAppOptions = {}): Fast
     maxFailuresPerClient: config.loginMaxFailuresPerClient,
     windowSeconds: config.loginFailureWindowSeconds,
   });
+  // Sessions in this process only, forgotten when their cookie expires.
+  const memoryStore = new MemorySessionStore();
+  app.addHook('onClose', async function stopMemoryStoreSweep() {
+    memoryStore.close();
+  });
   app.register(sessionStrategyPlugin, {
     strategy: 'session-memory',
     cookieName: 'sid_memory',
+    store: memoryStore,
     config,
     users,
     loginThrottle,
