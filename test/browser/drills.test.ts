@@ -213,6 +213,78 @@ describe('drills from the dashboard', () => {
     await page.close();
   });
 
+  it('keeps a working JWT while the auth service is down', async (context) => {
+    if (!drillsServed) {
+      context.skip(`the ${cluster.mode} cluster serves no drill API`);
+    }
+    const page = await openDashboard();
+    await page.fill('#burst-size', String(BURST_SIZE));
+    await signIn(page, 'jwt', 'round-robin');
+
+    // Keyboard: Enter on the drill button starts it, and the focus moves to Recover.
+    await page.click('#clear-button');
+    await page.focus('#drill-list button[data-drill="auth-outage"]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#drill-status[data-state="active"]', { timeout: STEP_TIMEOUT_MS });
+    const during = await readBurst(page);
+    expect(during.accepted).toBe(during.total);
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('drill-recover');
+    expect(await page.textContent('#expectation')).toContain('While Stop the auth service is active');
+
+    // A sign-in fails while the service is down, and the page keeps the token it has.
+    await page.click('#sign-in-button');
+    await page.waitForSelector('#sign-in-status[data-tone="error"]');
+    expect(await page.textContent('#sign-in-status')).toContain('Your earlier sign-in is kept');
+    await page.click('#clear-button');
+    await page.click('#burst-button');
+    const afterFailedSignIn = await readBurst(page);
+    expect(afterFailedSignIn.accepted).toBe(afterFailedSignIn.total);
+
+    await page.focus('#drill-recover');
+    await page.keyboard.press('Space');
+    await page.waitForSelector('#drill-status[data-state="idle"]', { timeout: STEP_TIMEOUT_MS });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-drill'))).toBe('auth-outage');
+    expect(await page.textContent('#expectation')).not.toContain('While');
+
+    await page.close();
+  });
+
+  it('says why no burst follows without a sign-in', async (context) => {
+    if (!drillsServed) {
+      context.skip(`the ${cluster.mode} cluster serves no drill API`);
+    }
+    const page = await openDashboard();
+
+    await page.click('#drill-list button[data-drill="restart-replica"]');
+    await page.waitForSelector('#drill-status[data-state="idle"][data-tone="success"]', {
+      timeout: STEP_TIMEOUT_MS,
+    });
+
+    expect(await page.isVisible('#drill-note')).toBe(true);
+    expect(await page.textContent('#drill-note')).toContain('not signed in');
+    expect(await page.getAttribute('#burst-status', 'data-state')).toBe('idle');
+
+    await page.close();
+  });
+
+  it('follows a step that a reload interrupted', async (context) => {
+    if (!drillsServed) {
+      context.skip(`the ${cluster.mode} cluster serves no drill API`);
+    }
+    const page = await openDashboard();
+
+    await page.click('#drill-list button[data-drill="restart-replica"]');
+    await page.waitForSelector('#drill-status[data-state="running"]');
+    await page.reload();
+    await page.waitForSelector('body[data-ready="true"]');
+
+    // The step started before the reload ends on its own, and the page notices without another reload.
+    await page.waitForSelector('#drill-status[data-state="idle"]', { timeout: STEP_TIMEOUT_MS });
+    expect(await page.isEnabled('#drill-list button[data-drill="restart-replica"]')).toBe(true);
+
+    await page.close();
+  });
+
   it('shows an active drill again after a reload', async (context) => {
     if (!drillsServed) {
       context.skip(`the ${cluster.mode} cluster serves no drill API`);

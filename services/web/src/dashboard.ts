@@ -81,15 +81,24 @@ export function mountDashboard(state: PageState): void {
   const elements = findElements();
   const t: Translator = (key: MessageKey, params?: MessageParams) => translate(state.language, key, params);
   let burstStatus: StatusMessage | null = null;
+  // A burst sent while a sign-in is in flight would go out without the new cookie or token.
+  let signingIn = false;
   let frameRequested = false;
 
   const comparePanel: ComparePanel = mountComparePanel(state, t);
   const drillPanel = mountDrillPanel(state, t, {
     afterStep() {
       // A burst shows the drill's effect only with a credential, so the page sends one only when signed in.
-      if (currentSignIn().signedIn && state.burst?.running !== true) {
+      if (!currentSignIn().signedIn) {
+        return false;
+      }
+      if (state.burst?.running !== true) {
         void sendBurst();
       }
+      return true;
+    },
+    activeDrillChanged() {
+      renderSelections();
     },
     signInReplica() {
       const response = currentSignIn().exchange?.response;
@@ -203,7 +212,11 @@ export function mountDashboard(state: PageState): void {
     const mode = currentMode();
     elements.strategyAbout.textContent = translateOr(`strategy.${strategy.id}.about`, '');
     elements.modeAbout.textContent = translateOr(`mode.${mode.id}.about`, '');
-    elements.expectation.textContent = t(`expect.${predictOutcome(strategy, mode)}`);
+    const activeDrill = drillPanel.activeDrillLabel();
+    elements.expectation.textContent =
+      activeDrill === null
+        ? t(`expect.${predictOutcome(strategy, mode)}`)
+        : `${t(`expect.${predictOutcome(strategy, mode)}`)} ${t('expect.duringDrill', { drill: activeDrill })}`;
   }
 
   function portOf(mode: BalancerModeEntry): string {
@@ -228,6 +241,9 @@ export function mountDashboard(state: PageState): void {
   function renderSignInStatus(): void {
     const record = currentSignIn();
     showStatus(elements.signInStatus, record.status, t);
+    if (record.keptAfterFailure === true) {
+      elements.signInStatus.textContent += ` ${t('status.signInKept')}`;
+    }
     elements.signOutButton.disabled = !record.signedIn;
   }
 
@@ -244,7 +260,7 @@ export function mountDashboard(state: PageState): void {
     const tally = tallyOutcomes(outcomes);
     renderCounts(elements.countsBody, tally, t);
     showStatus(elements.burstStatus, burstStatus ?? { key: 'burst.empty', tone: 'info' }, t);
-    elements.burstButton.disabled = burst?.running === true;
+    elements.burstButton.disabled = burst?.running === true || signingIn;
     elements.stopButton.disabled = burst?.running !== true;
 
     // Machine-readable state of the burst, for scripts and the browser tests.
@@ -339,11 +355,24 @@ export function mountDashboard(state: PageState): void {
       return;
     }
 
+    const previous = currentSignIn();
     elements.signInButton.disabled = true;
-    updateSignIn(strategy.id, { ...currentSignIn(), status: { key: 'status.signingIn', tone: 'info' } });
+    signingIn = true;
+    renderBurstProgress();
+    updateSignIn(strategy.id, { ...previous, status: { key: 'status.signingIn', tone: 'info' } });
     const exchange = await sendPlanned(planned);
     elements.signInButton.disabled = false;
-    updateSignIn(strategy.id, readSignInResult(strategy, user.username, exchange));
+    signingIn = false;
+    renderBurstProgress();
+
+    const result = readSignInResult(strategy, user.username, exchange);
+    // A failed sign-in does not sign the page out: a token or session from before may still work, as
+    // it does on the replicas while the auth service is down.
+    if (!result.signedIn && previous.signedIn) {
+      updateSignIn(strategy.id, { ...previous, exchange, status: result.status, keptAfterFailure: true });
+      return;
+    }
+    updateSignIn(strategy.id, result);
   }
 
   async function signOut(): Promise<void> {

@@ -12,6 +12,8 @@ export interface SignInRecord {
   readonly proof: SignInState;
   readonly exchange: Exchange | null;
   readonly status: StatusMessage;
+  /** Whether a later sign-in failed and the page kept this earlier proof; the status then says so. */
+  readonly keptAfterFailure?: boolean;
 }
 
 /** The latest burst: one cell per request, null until its response arrives. */

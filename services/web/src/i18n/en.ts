@@ -37,7 +37,7 @@ export const en = {
     'Ready: {strategy} sends the user name and password of {user} with every request. There is no sign-in request.',
   'status.signInRejected': 'Sign-in rejected with {status} {code}: {message}',
   'status.signInNoResponse':
-    'Sign-in failed: the browser exposed no response. Either the balancer is not running, or it does not allow this origin (CORS).',
+    'Sign-in failed: the browser exposed no response. The balancer is not running, the service behind it is down (nginx sends its own errors without CORS headers), or it does not allow this origin (CORS).',
   'status.signInTimeout': 'Sign-in failed: no answer within {seconds} seconds.',
   'status.signOutFailed': 'Sign-out did not reach the server ({detail}); the page forgot the proof anyway.',
 
@@ -193,7 +193,7 @@ export const en = {
     'Stops the replica and starts it again. The memory sessions it held are gone; the other strategies keep working.',
   'drill.stop-replica': 'Stop a replica',
   'drill.stop-replica.about':
-    'Stops the replica until you recover it. nginx sends its requests to the other replicas.',
+    'Stops the replica until you recover it. nginx sends its requests to the other replicas, and sends it requests again 5 s (its fail_timeout) after recovery.',
   'drill.redis-outage': 'Stop Redis',
   'drill.redis-outage.about':
     'Stops Redis until you recover it. Redis sessions get 503 with Retry-After meanwhile; a Redis without persistence comes back empty, so sign in again.',
@@ -211,6 +211,9 @@ export const en = {
   'drill.done': '{drill} is done on {replica}.',
   'drill.recovered': '{drill} is recovered.',
   'drill.failed': '{drill} failed: {detail}',
+  'drill.noBurst': 'No burst was sent, because this strategy is not signed in. Sign in to watch the effect.',
+  'expect.duringDrill': 'While {drill} is active the expectation above does not hold: watch what changes.',
+  'status.signInKept': 'Your earlier sign-in is kept, and its proof is still sent.',
   'drill.unavailable': 'The drill API did not respond ({detail}), so no drill can start.',
 
   'config.notice': 'config.json, {field}: {reason}. That value was ignored.',

@@ -36,7 +36,7 @@ export const zhCn: Readonly<Record<MessageKey, string>> = {
   'status.signedInBasic': '就绪：{strategy} 会在每个请求中发送 {user} 的用户名和密码，没有单独的登录请求。',
   'status.signInRejected': '登录被拒绝，{status} {code}：{message}',
   'status.signInNoResponse':
-    '登录失败：浏览器没有向页面暴露任何响应。可能是负载均衡器没有运行，也可能是它不允许本页面的源（CORS）。',
+    '登录失败：浏览器没有向页面暴露任何响应。可能是负载均衡器没有运行，或者它后面的服务已停止（nginx 自己发出的错误不带 CORS 头），也可能是它不允许本页面的源（CORS）。',
   'status.signInTimeout': '登录失败：{seconds} 秒内没有应答。',
   'status.signOutFailed': '退出请求没有到达服务器（{detail}）；页面仍然丢弃了凭证。',
 
@@ -187,7 +187,8 @@ export const zhCn: Readonly<Record<MessageKey, string>> = {
   'drill.restart-replica': '重启一个副本',
   'drill.restart-replica.about': '停止这个副本再重新启动。它内存中的 session 全部丢失；其他策略照常工作。',
   'drill.stop-replica': '停止一个副本',
-  'drill.stop-replica.about': '停止这个副本，直到你恢复它。nginx 把发给它的请求转给其他副本。',
+  'drill.stop-replica.about':
+    '停止这个副本，直到你恢复它。nginx 把发给它的请求转给其他副本，恢复 5 秒（它的 fail_timeout）之后才再向它发送请求。',
   'drill.redis-outage': '停止 Redis',
   'drill.redis-outage.about':
     '停止 Redis，直到你恢复它。在此期间 Redis session 得到带 Retry-After 的 503；没有持久化的 Redis 重启后是空的，需要重新登录。',
@@ -199,11 +200,14 @@ export const zhCn: Readonly<Record<MessageKey, string>> = {
   'drill.recover': '恢复：{drill}',
   'drill.injecting': '{drill}：正在注入故障…',
   'drill.recovering': '{drill}：正在恢复…',
-  'drill.active': '{drill} 正在生效。发送几批请求观察它的影响，然后恢复。',
-  'drill.activeOnReplica': '{drill} 正在 {replica} 上生效。发送几批请求观察它的影响，然后恢复。',
-  'drill.done': '{drill} 已在 {replica} 上完成。',
-  'drill.recovered': '{drill} 已恢复。',
-  'drill.failed': '{drill} 失败：{detail}',
+  'drill.active': '「{drill}」正在生效。发送几批请求观察它的影响，然后恢复。',
+  'drill.activeOnReplica': '「{drill}」正在 {replica} 上生效。发送几批请求观察它的影响，然后恢复。',
+  'drill.done': '「{drill}」已在 {replica} 上完成。',
+  'drill.recovered': '「{drill}」已恢复。',
+  'drill.failed': '「{drill}」失败：{detail}',
+  'drill.noBurst': '没有发送请求，因为这个策略还没有登录。登录后才能观察影响。',
+  'expect.duringDrill': '「{drill}」生效期间，上面的预期不成立：观察有什么变化。',
+  'status.signInKept': '之前的登录仍然保留，请求仍会携带它的凭证。',
   'drill.unavailable': '演练 API 没有响应（{detail}），因此无法开始演练。',
 
   'config.notice': 'config.json 中的 {field}：{reason}。已忽略这个值。',

@@ -6,11 +6,20 @@ import { type StatusMessage, showStatus, type Translator } from './translator.js
 
 /** Callbacks the panel needs from the rest of the page. */
 export interface DrillPanelHooks {
-  /** Runs after a drill step succeeded, while the auto-burst box is checked. */
-  afterStep(): void;
+  /**
+   * Runs after a drill step succeeded, while the auto-burst box is checked. Returns whether it sent a
+   * burst, which needs a signed-in strategy.
+   */
+  afterStep(): boolean;
+  /** Runs when the active drill changes, so the page can qualify what it expects. */
+  activeDrillChanged(): void;
   /** The replica that served the current sign-in, which the replica list selects until the user picks one. */
   signInReplica(): string | null;
 }
+
+/** Reads of the drill state while a step runs: one a second, for up to the longest step, a replica restart. */
+const STATE_POLL_INTERVAL_MS = 1_000;
+const MAX_STATE_POLLS = 60;
 
 /** A status message kept with the drill's id, so a language switch translates the drill's name too. */
 interface PanelMessage {
@@ -28,18 +37,25 @@ type PanelState = 'loading' | 'unavailable' | 'idle' | 'running' | 'active' | 'f
  * Wires the drill panel. It stays hidden until `config.json` names a drill API, so the page never offers a
  * button that cannot work. The API keeps the drill state, so a reload shows a drill that is still active.
  */
-export function mountDrillPanel(state: PageState, t: Translator, hooks: DrillPanelHooks): { render(): void } {
+export function mountDrillPanel(
+  state: PageState,
+  t: Translator,
+  hooks: DrillPanelHooks,
+): { render(): void; activeDrillLabel(): string | null } {
   const panel = requireElement('drill-panel', HTMLElement);
   const replicaSelect = requireElement('drill-replica', HTMLSelectElement);
   const list = requireElement('drill-list', HTMLUListElement);
   const recoverButton = requireElement('drill-recover', HTMLButtonElement);
   const autoBurst = requireElement('drill-auto-burst', HTMLInputElement);
   const status = requireElement('drill-status', HTMLParagraphElement);
+  const note = requireElement('drill-note', HTMLParagraphElement);
 
   let drillState: DrillState | null = null;
   let panelState: PanelState = 'loading';
   let message: PanelMessage | null = null;
   let replicaPicked = false;
+  let noBurstSent = false;
+  let activeName: string | null = null;
   replicaSelect.addEventListener('change', function pickReplica() {
     replicaPicked = true;
   });
@@ -92,20 +108,32 @@ export function mountDrillPanel(state: PageState, t: Translator, hooks: DrillPan
     }
   }
 
+  /**
+   * Reads the state from the API. While a step runs (one that a page before a reload started, for
+   * example), it reads again every second, for as long as a step may take.
+   */
   async function load(drillApiUrl: string): Promise<void> {
-    const result = await callDrillApi(drillApiUrl, {});
-    if (result.ok) {
+    for (let attempt = 0; attempt < MAX_STATE_POLLS; attempt += 1) {
+      const result = await callDrillApi(drillApiUrl, {});
+      if (!result.ok) {
+        panelState = 'unavailable';
+        message = { key: 'drill.unavailable', detail: result.detail, tone: 'error' };
+        render();
+        return;
+      }
       describeState(result.state);
       message = panelState === 'idle' ? null : message;
-    } else {
-      panelState = 'unavailable';
-      message = { key: 'drill.unavailable', detail: result.detail, tone: 'error' };
+      render();
+      if (result.state.running === null) {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, STATE_POLL_INTERVAL_MS));
     }
-    render();
   }
 
   async function runStep(drillApiUrl: string, drill: DrillEntry, step: 'inject' | 'recover'): Promise<void> {
     const replica = step === 'recover' ? (drillState?.active?.replica ?? null) : replicaSelect.value;
+    noBurstSent = false;
     panelState = 'running';
     message = {
       key: step === 'inject' ? 'drill.injecting' : 'drill.recovering',
@@ -133,6 +161,7 @@ export function mountDrillPanel(state: PageState, t: Translator, hooks: DrillPan
         drillState = refreshed.state;
       }
       render();
+      focusAfterStep(drill);
       return;
     }
 
@@ -147,10 +176,20 @@ export function mountDrillPanel(state: PageState, t: Translator, hooks: DrillPan
         tone: 'success',
       };
     }
-    render();
     if (autoBurst.checked) {
-      hooks.afterStep();
+      noBurstSent = !hooks.afterStep();
     }
+    render();
+    focusAfterStep(drill);
+  }
+
+  /** Puts the focus where the next step starts: on Recover while a drill is active, else on the drill. */
+  function focusAfterStep(drill: DrillEntry): void {
+    if (!recoverButton.hidden) {
+      recoverButton.focus();
+      return;
+    }
+    list.querySelector<HTMLButtonElement>(`button[data-drill="${drill.name}"]`)?.focus();
   }
 
   function renderReplicas(next: DrillState): void {
@@ -172,6 +211,11 @@ export function mountDrillPanel(state: PageState, t: Translator, hooks: DrillPan
 
     const busy = panelState === 'running' || panelState === 'loading';
     const active = drillState?.active ?? null;
+    // The list is rebuilt below, so a focused drill button gets the focus back on its new element.
+    const focusedDrill =
+      document.activeElement instanceof HTMLButtonElement && list.contains(document.activeElement)
+        ? document.activeElement.dataset.drill
+        : undefined;
     if (drillState !== null) {
       renderReplicas(drillState);
     }
@@ -187,6 +231,7 @@ export function mountDrillPanel(state: PageState, t: Translator, hooks: DrillPan
         });
         const item = createElement('li', {}, [
           button,
+          createElement('code', { className: 'drill-id', text: drill.name }),
           createElement('p', { className: 'hint', text: about(drill.name) }),
         ]);
         if (active?.name === drill.name) {
@@ -206,14 +251,30 @@ export function mountDrillPanel(state: PageState, t: Translator, hooks: DrillPan
         }
       : null;
 
+    if (focusedDrill !== undefined) {
+      list.querySelector<HTMLButtonElement>(`button[data-drill="${focusedDrill}"]`)?.focus();
+    }
+
     showStatus(status, message === null ? null : translateMessage(message), t);
     status.dataset.state = panelState;
     status.dataset.active = active?.name ?? '';
+    note.hidden = !noBurstSent;
+    note.textContent = noBurstSent ? t('drill.noBurst') : '';
+
+    if ((active?.name ?? null) !== activeName) {
+      activeName = active?.name ?? null;
+      hooks.activeDrillChanged();
+    }
+  }
+
+  /** Returns the translated name of the active drill, or null while none is active. */
+  function activeDrillLabel(): string | null {
+    return activeName === null ? null : label(activeName);
   }
 
   if (state.config.drillApiUrl !== null) {
     void load(state.config.drillApiUrl);
   }
 
-  return { render };
+  return { render, activeDrillLabel };
 }
