@@ -98,6 +98,7 @@ export async function startSupervisorControl(
   options: { readonly stateFile?: string; readonly jwksMaxAgeSeconds?: number } = {},
 ): Promise<SupervisorControl> {
   const stateFile = options.stateFile ?? defaultStateFilePath();
+  checkStateFileIsFree(stateFile);
   const token = randomBytes(32).toString('base64url');
   let queue: Promise<unknown> = Promise.resolve();
 
@@ -164,7 +165,13 @@ export async function startSupervisorControl(
   };
   mkdirSync(dirname(stateFile), { recursive: true, mode: 0o700 });
   writeFileSync(stateFile, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-  const removeStateFile = () => rmSync(stateFile, { force: true });
+  // Another `authlab up` may have taken the file over since, for example after this one lost it, so
+  // only a file that still names this process is removed.
+  const removeStateFile = () => {
+    if (readStatePid(stateFile) === process.pid) {
+      rmSync(stateFile, { force: true });
+    }
+  };
   process.on('exit', removeStateFile);
 
   return {
@@ -232,6 +239,29 @@ export function connectToCluster(options: { readonly stateFile?: string } = {}):
     jwtAlgorithm,
     ...(state.jwksMaxAgeSeconds === undefined ? {} : { jwksMaxAgeSeconds: state.jwksMaxAgeSeconds }),
   });
+}
+
+/**
+ * Raises an error when the state file names another process that still runs, so a second `authlab up`
+ * never takes the drills of the first cluster away. A file of a process that is gone is replaced.
+ */
+function checkStateFileIsFree(stateFile: string): void {
+  const pid = readStatePid(stateFile);
+  if (pid !== undefined && pid !== process.pid && isProcessAlive(pid)) {
+    throw new Error(
+      `${stateFile} belongs to another authlab up (process ${pid}). To run a second cluster beside it, give this one a state file of its own, for example AUTHLAB_STATE_FILE=/tmp/authlab-second.json, and pass the same variable to its authlab drill and compare --drill`,
+    );
+  }
+}
+
+/** Returns the process id that a state file names, or undefined when it is missing or unreadable. */
+function readStatePid(stateFile: string): number | undefined {
+  try {
+    const pid = (JSON.parse(readFileSync(stateFile, 'utf8')) as Partial<ClusterState>).pid;
+    return typeof pid === 'number' ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 interface ControlBody {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +130,46 @@ describe('supervisor control', () => {
     await control.stop();
 
     expect(() => connectToCluster({ stateFile: control.stateFile })).toThrow(ClusterConnectionError);
+    control = await startSupervisorControl(buildRecordingCluster(calls), {
+      stateFile: join(folder, 'cluster.json'),
+    });
+  });
+
+  it('keeps the state file of another running process', async () => {
+    const other = join(folder, 'other.json');
+    const foreign = `${JSON.stringify({ formatVersion: 1, pid: process.ppid, controlUrl: 'http://127.0.0.1:1' })}\n`;
+    await writeFile(other, foreign);
+
+    await expect(startSupervisorControl(buildRecordingCluster(calls), { stateFile: other })).rejects.toThrow(
+      `belongs to another authlab up (process ${process.ppid})`,
+    );
+    expect(await readFile(other, 'utf8')).toBe(foreign);
+  });
+
+  it('replaces the state file of a process that is gone', async () => {
+    const stale = join(folder, 'stale.json');
+    // Above Linux's largest process id (2^22), so no process has it.
+    await writeFile(
+      stale,
+      JSON.stringify({ formatVersion: 1, pid: 4_194_305, controlUrl: 'http://127.0.0.1:1' }),
+    );
+
+    const second = await startSupervisorControl(buildRecordingCluster(calls), { stateFile: stale });
+    try {
+      expect(JSON.parse(await readFile(stale, 'utf8')).pid).toBe(process.pid);
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('leaves a state file that another process took over', async () => {
+    const taken = `${JSON.stringify({ formatVersion: 1, pid: process.ppid, controlUrl: 'http://127.0.0.1:1' })}\n`;
+    await writeFile(control.stateFile, taken);
+
+    await control.stop();
+
+    expect(await readFile(control.stateFile, 'utf8')).toBe(taken);
+    await rm(control.stateFile);
     control = await startSupervisorControl(buildRecordingCluster(calls), {
       stateFile: join(folder, 'cluster.json'),
     });
