@@ -68,7 +68,9 @@ describe('dashboard listener', () => {
   });
 
   it('serves no drill location without a drill API', () => {
-    const server = findDashboardServer(renderNginxConfig({ ...OPTIONS, dashboard: { port: 8088, root: '/srv/web' } }));
+    const server = findDashboardServer(
+      renderNginxConfig({ ...OPTIONS, dashboard: { port: 8088, root: '/srv/web' } }),
+    );
 
     expect(server).not.toContain('location /drills');
     expect(server).toContain('"drillApiUrl":null');
