@@ -76,6 +76,35 @@ describe('decideDrillVerdict', () => {
     expect(decideDrillVerdict({ ...input, sessionsLost: 6 }).asExpected).toBe(false);
   });
 
+  it('flags a rejection during an auth outage', () => {
+    const during = { ...QUIET, accepted: 29, rejected: 1 };
+    const result = decideDrillVerdict({
+      ...BASE,
+      drill: 'auth-outage',
+      strategy: 'jwt',
+      sessionsLost: 0,
+      phases: { ...BASE.phases, during },
+    });
+
+    expect(result.asExpected).toBe(false);
+    expect(result.verdict).toContain('29 of 30 accepted during the outage');
+  });
+
+  it('accepts an auth outage where the mode rejects anyway', () => {
+    const spread = { ...QUIET, accepted: 10, rejected: 20 };
+    const result = decideDrillVerdict({
+      ...BASE,
+      drill: 'auth-outage',
+      sessionsLost: 0,
+      phases: { before: spread, during: spread, after: spread },
+    });
+
+    expect(result.asExpected).toBe(true);
+    expect(result.verdict).toContain(
+      '20 rejected as before the outage (20 of 30): the balancer mode, not the outage',
+    );
+  });
+
   it('expects a secret mismatch to fail exactly the replica share', () => {
     const during = { ...QUIET, accepted: 20, rejected: 10, rejectedByTarget: 10 };
     const exact = decideDrillVerdict({
