@@ -80,7 +80,13 @@ describe('authlab up and authlab drill', () => {
 
   it('prints every listener and the drill hint', () => {
     expect(upOutput).toContain('balancer (sticky-route)');
-    expect(upOutput).toContain('Run a drill: pnpm authlab drill restart-replica');
+    // The cluster runs with a state file of its own, so the hints carry it to the other shell.
+    expect(upOutput).toContain(
+      `Run a drill: AUTHLAB_STATE_FILE=${stateFile} pnpm authlab drill restart-replica`,
+    );
+    expect(upOutput).toContain(
+      `Compare the strategies: AUTHLAB_STATE_FILE=${stateFile} pnpm authlab compare`,
+    );
   });
 
   it('runs a drill over the control channel', async () => {

@@ -45,14 +45,31 @@ export async function runUpCommand(options: ClusterArguments, io: CliIo): Promis
       });
     } catch (error) {
       io.stderr.write(
-        `authlab: drills are unavailable, the control channel did not open: ${(error as Error).message}\n`,
+        `authlab: authlab drill and compare --drill cannot reach this cluster, because its control channel did not open (the dashboard's drills still work): ${(error as Error).message}\n`,
       );
     }
 
     io.stdout.write(describeRunningCluster(cluster));
-    io.stdout.write(
-      `Compare the strategies: pnpm authlab compare${control ? `\nRun a drill: pnpm authlab drill ${options.jwtAlgorithm === 'EdDSA' ? 'rotate-keys' : 'restart-replica'} (control channel ${control.url}, announced in ${control.stateFile})` : ''}\nPress Ctrl-C to stop.\n`,
-    );
+    // Commands in another shell find this cluster through the state file, so a state file of its own
+    // goes into the hints, and without a control channel compare needs the balancer's URL.
+    const stateFileVariable = io.env.AUTHLAB_STATE_FILE
+      ? `AUTHLAB_STATE_FILE=${io.env.AUTHLAB_STATE_FILE} `
+      : '';
+    const listeners = cluster.urls.balancers ?? {};
+    const listenerOptions = [
+      `--url ${cluster.urls.balancer}`,
+      ...(['ip-hash', 'cookie-hash', 'sticky-route'] as const)
+        .filter((mode) => listeners[mode] !== undefined)
+        .map((mode) => `--${mode}-url ${listeners[mode]}`),
+    ].join(' ');
+    const compareHint = control
+      ? `${stateFileVariable}pnpm authlab compare`
+      : `pnpm authlab compare ${listenerOptions}`;
+    const drillName = options.jwtAlgorithm === 'EdDSA' ? 'rotate-keys' : 'restart-replica';
+    const drillHint = control
+      ? `\nRun a drill: ${stateFileVariable}pnpm authlab drill ${drillName} (control channel ${control.url}, announced in ${control.stateFile})`
+      : '';
+    io.stdout.write(`Compare the strategies: ${compareHint}${drillHint}\nPress Ctrl-C to stop.\n`);
 
     const signal = await signals.stopRequested;
     io.stderr.write(`authlab: ${signal} received, stopping the cluster (Ctrl-C again to kill it)\n`);
