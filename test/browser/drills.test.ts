@@ -290,7 +290,8 @@ describe('drills from the dashboard', () => {
       context.skip(`the ${cluster.mode} cluster serves no drill API`);
     }
     const page = await openDashboard();
-    await page.selectOption('#drill-replica', cluster.replicaIds[0]!);
+    const target = cluster.replicaIds[cluster.replicaIds.length - 1]!;
+    await page.selectOption('#drill-replica', target);
     await page.click('#drill-list button[data-drill="stop-replica"]');
     await page.waitForSelector('#drill-status[data-state="active"]', { timeout: STEP_TIMEOUT_MS });
 
@@ -299,6 +300,7 @@ describe('drills from the dashboard', () => {
     expect(await page.getAttribute('#drill-status', 'data-state')).toBe('active');
     expect(await page.getAttribute('#drill-status', 'data-active')).toBe('stop-replica');
     expect(await page.textContent('#drill-recover')).toContain('Stop a replica');
+    expect(await page.inputValue('#drill-replica')).toBe(target);
 
     await page.click('[data-language="zh-CN"]');
     expect(await page.textContent('#drill-recover')).toContain('停止一个副本');

@@ -208,7 +208,7 @@ export async function startDashboardDrillApi(options: DashboardDrillApiOptions):
       reject(
         response,
         'DRILL_NOT_FOUND',
-        `Unknown drill ${JSON.stringify(name)}: use one of ${DRILL_STEPS.map((steps) => steps.name).join(', ')}.`,
+        `Unknown drill ${JSON.stringify(name)}: use one of ${DRILL_STEPS.map((steps) => steps.name).join(', ')}.${name === 'rotate-keys' ? ' rotate-keys runs from the CLI only: authlab drill rotate-keys.' : ''}`,
       );
       return;
     }

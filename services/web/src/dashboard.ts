@@ -213,10 +213,9 @@ export function mountDashboard(state: PageState): void {
     elements.strategyAbout.textContent = translateOr(`strategy.${strategy.id}.about`, '');
     elements.modeAbout.textContent = translateOr(`mode.${mode.id}.about`, '');
     const activeDrill = drillPanel.activeDrillLabel();
+    const expectation = t(`expect.${predictOutcome(strategy, mode)}`);
     elements.expectation.textContent =
-      activeDrill === null
-        ? t(`expect.${predictOutcome(strategy, mode)}`)
-        : `${t(`expect.${predictOutcome(strategy, mode)}`)} ${t('expect.duringDrill', { drill: activeDrill })}`;
+      activeDrill === null ? expectation : t('expect.duringDrill', { expectation, drill: activeDrill });
   }
 
   function portOf(mode: BalancerModeEntry): string {
@@ -327,6 +326,9 @@ export function mountDashboard(state: PageState): void {
     if (strategyId === currentStrategy().id) {
       renderSignInStatus();
       renderDetailsPanel();
+      if (record.signedIn) {
+        drillPanel.clearNote();
+      }
       drillPanel.render();
     }
   }

@@ -29,7 +29,8 @@ export const en = {
   'field.user': 'Demo user',
   'action.signIn': 'Sign in',
   'action.signOut': 'Sign out',
-  'status.notSignedIn': 'Not signed in yet. A burst now carries no proof, so the replicas reject it.',
+  'status.notSignedIn':
+    'Not signed in on this page yet. A burst carries no token, so the replicas reject it, unless the browser still keeps a session cookie from before a reload.',
   'status.signedOut': 'Signed out. Requests now carry no proof and should be rejected.',
   'status.signingIn': 'Signing in…',
   'status.signedIn': 'Signed in as {user} with {strategy}. The sign-in was answered by {replica}.',
@@ -212,7 +213,8 @@ export const en = {
   'drill.recovered': '{drill} is recovered.',
   'drill.failed': '{drill} failed: {detail}',
   'drill.noBurst': 'No burst was sent, because this strategy is not signed in. Sign in to watch the effect.',
-  'expect.duringDrill': 'While {drill} is active the expectation above does not hold: watch what changes.',
+  'expect.duringDrill':
+    '{expectation} While {drill} is active, the grid may differ from this: watch what changes.',
   'status.signInKept': 'Your earlier sign-in is kept, and its proof is still sent.',
   'drill.unavailable': 'The drill API did not respond ({detail}), so no drill can start.',
 

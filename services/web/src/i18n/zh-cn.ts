@@ -29,7 +29,8 @@ export const zhCn: Readonly<Record<MessageKey, string>> = {
   'field.user': '演示用户',
   'action.signIn': '登录',
   'action.signOut': '退出登录',
-  'status.notSignedIn': '尚未登录。现在发送的请求不带任何凭证，副本会拒绝它们。',
+  'status.notSignedIn':
+    '本页面尚未登录。请求不带令牌，副本会拒绝它们，除非浏览器在重新加载前保存的 session cookie 仍在。',
   'status.signedOut': '已退出登录。之后的请求不带任何凭证，应当被拒绝。',
   'status.signingIn': '正在登录…',
   'status.signedIn': '已用 {strategy} 以 {user} 的身份登录。登录请求由 {replica} 应答。',
@@ -206,7 +207,7 @@ export const zhCn: Readonly<Record<MessageKey, string>> = {
   'drill.recovered': '「{drill}」已恢复。',
   'drill.failed': '「{drill}」失败：{detail}',
   'drill.noBurst': '没有发送请求，因为这个策略还没有登录。登录后才能观察影响。',
-  'expect.duringDrill': '「{drill}」生效期间，上面的预期不成立：观察有什么变化。',
+  'expect.duringDrill': '{expectation}「{drill}」生效期间，网格可能与此不同：观察有什么变化。',
   'status.signInKept': '之前的登录仍然保留，请求仍会携带它的凭证。',
   'drill.unavailable': '演练 API 没有响应（{detail}），因此无法开始演练。',
 

@@ -41,7 +41,7 @@ export function mountDrillPanel(
   state: PageState,
   t: Translator,
   hooks: DrillPanelHooks,
-): { render(): void; activeDrillLabel(): string | null } {
+): { render(): void; activeDrillLabel(): string | null; clearNote(): void } {
   const panel = requireElement('drill-panel', HTMLElement);
   const replicaSelect = requireElement('drill-replica', HTMLSelectElement);
   const list = requireElement('drill-list', HTMLUListElement);
@@ -193,7 +193,11 @@ export function mountDrillPanel(
   }
 
   function renderReplicas(next: DrillState): void {
-    const selected = (replicaPicked ? replicaSelect.value : hooks.signInReplica()) ?? replicaSelect.value;
+    // The active drill's replica first, then the user's pick, then the replica of the sign-in.
+    const selected =
+      next.active?.replica ??
+      (replicaPicked ? replicaSelect.value : hooks.signInReplica()) ??
+      replicaSelect.value;
     replicaSelect.replaceChildren(
       ...next.replicas.map((replica) =>
         createElement('option', { text: replica, attributes: { value: replica } }),
@@ -276,5 +280,11 @@ export function mountDrillPanel(
     void load(state.config.drillApiUrl);
   }
 
-  return { render, activeDrillLabel };
+  return {
+    render,
+    activeDrillLabel,
+    clearNote() {
+      noBurstSent = false;
+    },
+  };
 }
