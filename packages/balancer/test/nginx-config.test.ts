@@ -123,6 +123,17 @@ describe('renderNginxConfig', () => {
     expect(config).toContain('proxy_pass http://authlab_replicas_round_robin;');
   });
 
+  it('sizes the upstream keepalive pools by replica count', () => {
+    const config = renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir, listeners: ALL_LISTENERS });
+    const single = renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir, replicaServers: ['127.0.11.1:3000'] });
+
+    expect(config).toMatch(/upstream authlab_replicas_round_robin \{[^}]*\n\s+keepalive 192;/);
+    expect(config).toMatch(/upstream authlab_replicas_ip_hash \{[^}]*\n\s+keepalive 192;/);
+    expect(config).toMatch(/upstream authlab_route_api_2 \{[^}]*\n\s+keepalive 64;/);
+    expect(config).toMatch(/upstream authlab_auth \{[^}]*\n\s+keepalive 8;/);
+    expect(single).toMatch(/upstream authlab_replicas_round_robin \{[^}]*\n\s+keepalive 64;/);
+  });
+
   it('leaves the route map out without a sticky-route listener', () => {
     const config = renderNginxConfig({ ...LOCAL_OPTIONS, runDir: dir });
 
