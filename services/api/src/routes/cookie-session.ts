@@ -3,13 +3,9 @@ import type { UserDirectory } from '@authlab/users';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiConfig } from '../config.js';
 import { challenges, createError } from '../errors.js';
-import {
-  beginThrottledLogin,
-  finishThrottledLogin,
-  type ThrottleGuardOptions,
-} from '../login-throttle-guard.js';
+import type { ThrottleGuardOptions } from '../login-throttle-guard.js';
 import { loginBodySchema, strategyResponseSchema } from './schemas.js';
-import { hashUsername } from './session.js';
+import { checkThrottledLogin } from './session.js';
 
 /** A session of @fastify/secure-session 8.4.0, with the part of its interface these routes use. */
 export interface CookieSession {
@@ -127,21 +123,7 @@ export function addCookieSessionRoutes(scope: FastifyInstance, options: CookieSe
     async function createCookieSession(request, reply) {
       const { username, password } = request.body;
 
-      const attempt = await beginThrottledLogin(request, reply, {
-        ...throttleOptions,
-        username,
-        usernameHash: hashUsername(username),
-      });
-      const check = await users.checkCredentials(username, password);
-      if (!check.ok) {
-        request.log.info(
-          { strategy, reason: check.reason, usernameHash: hashUsername(username) },
-          'login failed',
-        );
-        throw createError('LOGIN_FAILED', { headers: { 'www-authenticate': challenges.form } });
-      }
-
-      await finishThrottledLogin(request, reply, throttleOptions, attempt);
+      const check = await checkThrottledLogin(request, reply, throttleOptions, users, username, password);
 
       // Whatever an earlier cookie carried is dropped: a login starts a new session.
       const session = request.cookieSession;

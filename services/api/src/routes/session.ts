@@ -60,21 +60,7 @@ export function addSessionRoutes(scope: FastifyInstance, options: SessionRoutesO
     async function createSession(request, reply) {
       const { username, password } = request.body;
 
-      const attempt = await beginThrottledLogin(request, reply, {
-        ...throttleOptions,
-        username,
-        usernameHash: hashUsername(username),
-      });
-      const check = await users.checkCredentials(username, password);
-      if (!check.ok) {
-        request.log.info(
-          { strategy, reason: check.reason, usernameHash: hashUsername(username) },
-          'login failed',
-        );
-        throw createError('LOGIN_FAILED', { headers: { 'www-authenticate': challenges.form } });
-      }
-
-      await finishThrottledLogin(request, reply, throttleOptions, attempt);
+      const check = await checkThrottledLogin(request, reply, throttleOptions, users, username, password);
 
       // A new id at every login defeats session fixation. In @fastify/session 11.1.3, regenerate() deletes
       // the previous id from the store before it saves the new one. session.test.ts checks the old key.
@@ -133,6 +119,37 @@ export function addSessionRoutes(scope: FastifyInstance, options: SessionRoutesO
       return reply.code(204).send();
     },
   );
+}
+
+/**
+ * Checks a session login's password behind the login throttle: raises 429 LOGIN_THROTTLED over the limit
+ * and 401 LOGIN_FAILED for a wrong user or password (logged with a hash of the username), records a
+ * success with the throttle, and returns the checked username.
+ */
+export async function checkThrottledLogin(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  throttleOptions: ThrottleGuardOptions,
+  users: UserDirectory,
+  username: string,
+  password: string,
+): Promise<{ username: string }> {
+  const attempt = await beginThrottledLogin(request, reply, {
+    ...throttleOptions,
+    username,
+    usernameHash: hashUsername(username),
+  });
+  const check = await users.checkCredentials(username, password);
+  if (!check.ok) {
+    request.log.info(
+      { strategy: throttleOptions.strategy, reason: check.reason, usernameHash: hashUsername(username) },
+      'login failed',
+    );
+    throw createError('LOGIN_FAILED', { headers: { 'www-authenticate': challenges.form } });
+  }
+
+  await finishThrottledLogin(request, reply, throttleOptions, attempt);
+  return { username: check.username };
 }
 
 /**
