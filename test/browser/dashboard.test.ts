@@ -1,26 +1,17 @@
 // The callbacks passed to page.evaluate run in the browser, so this file type-checks with the DOM library.
 /// <reference lib="dom" />
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { ClusterHandle } from '@authlab/cluster';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BALANCER_MODES, predictOutcome, STRATEGIES } from '../../services/web/src/catalog.js';
 import { launchTestBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestCluster } from '../support/cluster.js';
+import { type BurstResult, readBurstResult, SCREENSHOT_DIR } from '../support/dashboard-page.js';
 
 const BURST_SIZE = 30;
 /** basic checks the password hash (scrypt) on every request, so its bursts are kept short. */
 const BASIC_BURST_SIZE = 9;
-const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
-
-interface BurstResult {
-  readonly accepted: number;
-  readonly rejected: number;
-  readonly failed: number;
-  readonly total: number;
-  readonly replicas: readonly string[];
-}
 
 let cluster: ClusterHandle;
 let browser: TestBrowser;
@@ -71,15 +62,7 @@ async function signIn(page: Page, strategy: string, mode: string, user = 'alice'
 async function sendBurst(page: Page, size = BURST_SIZE): Promise<BurstResult> {
   await page.fill('#burst-size', String(size));
   await page.click('#burst-button');
-  await page.waitForSelector('#burst-status[data-state="done"]', { timeout: 30_000 });
-  const data = await page.$eval('#burst-status', (element) => ({ ...(element as HTMLElement).dataset }));
-  return {
-    accepted: Number(data.accepted),
-    rejected: Number(data.rejected),
-    failed: Number(data.failed),
-    total: Number(data.total),
-    replicas: (data.replicas ?? '').split(',').filter((replica) => replica !== ''),
-  };
+  return readBurstResult(page);
 }
 
 describe('dashboard in Chromium', () => {

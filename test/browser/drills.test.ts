@@ -1,28 +1,19 @@
 // The callbacks passed to page.$eval run in the browser, so this file type-checks with the DOM library.
 /// <reference lib="dom" />
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { ClusterHandle } from '@authlab/cluster';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DRILLS } from '../../services/web/src/catalog.js';
 import { launchTestBrowser, type TestBrowser } from '../support/browser.js';
 import { startTestCluster } from '../support/cluster.js';
+import { type BurstResult, readBurstResult, SCREENSHOT_DIR } from '../support/dashboard-page.js';
 
 const BURST_SIZE = 24;
 /** The page's default burst size, which the Redis test keeps. */
 const BURST_SIZE_DEFAULT = 30;
-const SCREENSHOT_DIR = fileURLToPath(new URL('../../test-artifacts/screenshots/', import.meta.url));
 /** A drill step restarts processes and waits for their readiness checks. */
 const STEP_TIMEOUT_MS = 45_000;
-
-interface BurstResult {
-  readonly accepted: number;
-  readonly rejected: number;
-  readonly failed: number;
-  readonly total: number;
-  readonly replicas: readonly string[];
-}
 
 let cluster: ClusterHandle;
 let browser: TestBrowser;
@@ -79,18 +70,6 @@ async function signIn(page: Page, strategy: string, mode: string): Promise<void>
   expect(await page.getAttribute('#sign-in-status', 'data-tone')).toBe('success');
 }
 
-async function readBurst(page: Page): Promise<BurstResult> {
-  await page.waitForSelector('#burst-status[data-state="done"]', { timeout: 30_000 });
-  const data = await page.$eval('#burst-status', (element) => ({ ...(element as HTMLElement).dataset }));
-  return {
-    accepted: Number(data.accepted),
-    rejected: Number(data.rejected),
-    failed: Number(data.failed),
-    total: Number(data.total),
-    replicas: (data.replicas ?? '').split(',').filter((replica) => replica !== ''),
-  };
-}
-
 /**
  * Clicks a drill button or the recover button, waits for the step to end, and returns the burst the page
  * sends after it. The grid is cleared first, so the burst read is the one after this step.
@@ -99,7 +78,7 @@ async function runDrillStep(page: Page, selector: string, expectedState: string)
   await page.click('#clear-button');
   await page.click(selector);
   await page.waitForSelector(`#drill-status[data-state="${expectedState}"]`, { timeout: STEP_TIMEOUT_MS });
-  return readBurst(page);
+  return readBurstResult(page);
 }
 
 /** Returns the replica numbers of the rejected cells: each shows ✕ and its replica's number. */
@@ -158,7 +137,7 @@ describe('drills from the dashboard', () => {
     await signIn(page, 'session-redis', 'round-robin');
     await page.click('#clear-button');
     await page.click('#burst-button');
-    const again = await readBurst(page);
+    const again = await readBurstResult(page);
     expect(again.accepted).toBe(again.total);
 
     await page.close();
@@ -199,7 +178,7 @@ describe('drills from the dashboard', () => {
     await page.fill('#burst-size', String(BURST_SIZE));
     await signIn(page, 'session-memory', 'sticky-route');
     await page.click('#burst-button');
-    const before = await readBurst(page);
+    const before = await readBurstResult(page);
     expect(before.accepted).toBe(before.total);
     expect(before.replicas).toHaveLength(1);
     // Until the user picks one, the panel selects the replica that served the sign-in.
@@ -226,7 +205,7 @@ describe('drills from the dashboard', () => {
     await page.focus('#drill-list button[data-drill="auth-outage"]');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#drill-status[data-state="active"]', { timeout: STEP_TIMEOUT_MS });
-    const during = await readBurst(page);
+    const during = await readBurstResult(page);
     expect(during.accepted).toBe(during.total);
     expect(await page.evaluate(() => document.activeElement?.id)).toBe('drill-recover');
     expect(await page.textContent('#expectation')).toContain('While Stop the auth service is active');
@@ -237,7 +216,7 @@ describe('drills from the dashboard', () => {
     expect(await page.textContent('#sign-in-status')).toContain('Your earlier sign-in is kept');
     await page.click('#clear-button');
     await page.click('#burst-button');
-    const afterFailedSignIn = await readBurst(page);
+    const afterFailedSignIn = await readBurstResult(page);
     expect(afterFailedSignIn.accepted).toBe(afterFailedSignIn.total);
 
     await page.focus('#drill-recover');
