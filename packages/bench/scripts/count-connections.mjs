@@ -77,7 +77,7 @@ function encodeSocketAddress(origin) {
 
 /**
  * Counts the sockets towards `origins` that entered TIME-WAIT (state 06) within the last `seconds`: the
- * timer field of /proc/net/tcp holds the ticks left until such a socket is freed.
+ * timer field of /proc/net/tcp contains the ticks left until such a socket is freed.
  */
 function countRecentTimeWait(origins, seconds) {
   const remotes = new Set(origins.map(encodeSocketAddress));

@@ -281,7 +281,7 @@ export async function detectJwtAlgorithm(origin: string, credentials: BenchCrede
   return readJwtAlgorithm(await fetchAccessToken(origin, credentials, 0));
 }
 
-/** The row's id suffix, strategy and description for tokens signed with `algorithm`. */
+/** Returns the row's id suffix, strategy and description for tokens signed with `algorithm`. */
 function describeJwtRow(algorithm: string): { suffix: string; strategy: string; description: string } {
   if (algorithm === 'HS256') {
     return {

@@ -137,7 +137,7 @@ const DRILL_PATH = /^\/drills(?:\/([a-z-]+)(\/recover)?)?\/?$/;
  * Starts the HTTP API through which the dashboard starts and ends drills. nginx serves it on the dashboard's
  * own origin under `/drills`, so the page calls it same-origin. A cross-site page must not be able to
  * stop parts of the cluster, so a `POST` needs `Content-Type: application/json` (which forces a CORS
- * preflight that nothing answers), the dashboard's `Origin`, and no `Sec-Fetch-Site` other than
+ * preflight that the API never allows), the dashboard's `Origin`, and no `Sec-Fetch-Site` other than
  * `same-origin`. The `Host` check keeps out pages that rebind their DNS name to loopback.
  */
 export async function startDashboardDrillApi(options: DashboardDrillApiOptions): Promise<DashboardDrillApi> {

@@ -394,7 +394,7 @@ class LocalCluster {
     });
   }
 
-  /** The fault-injection operations on this cluster's processes. */
+  /** Builds the fault-injection operations on this cluster's processes. */
   private buildDriver(): ClusterDriver {
     return {
       stopReplica: (id) => this.whileRunning(() => this.stopReplica(this.checkReplicaId(id))),
@@ -658,7 +658,7 @@ class LocalCluster {
     return { [name]: this.dashboardOrigins().join(',') };
   }
 
-  /** The origins of the dashboard's page: its address, and localhost too when that is 127.0.0.1. */
+  /** Returns the origins of the dashboard's page: its address, and localhost too when that is 127.0.0.1. */
   private dashboardOrigins(): string[] {
     const dashboard = this.topology.dashboard;
     if (!dashboard) {

@@ -163,12 +163,12 @@ describe('supervisor control', () => {
   });
 
   it('leaves a state file that another process took over', async () => {
-    const taken = `${JSON.stringify({ formatVersion: 1, pid: process.ppid, controlUrl: 'http://127.0.0.1:1' })}\n`;
-    await writeFile(control.stateFile, taken);
+    const takenOver = `${JSON.stringify({ formatVersion: 1, pid: process.ppid, controlUrl: 'http://127.0.0.1:1' })}\n`;
+    await writeFile(control.stateFile, takenOver);
 
     await control.stop();
 
-    expect(await readFile(control.stateFile, 'utf8')).toBe(taken);
+    expect(await readFile(control.stateFile, 'utf8')).toBe(takenOver);
     await rm(control.stateFile);
     control = await startSupervisorControl(buildRecordingCluster(calls), {
       stateFile: join(folder, 'cluster.json'),

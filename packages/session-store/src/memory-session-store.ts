@@ -30,8 +30,8 @@ interface Entry {
  * A per-process @fastify/session store that forgets a session when its cookie expires, unlike the
  * plugin's own MemoryStore, which keeps every session until the process exits. `get` never returns an
  * expired session, a timer sweeps the expired ones out, and `maxSessions` bounds the memory a client with
- * valid credentials can fill by logging in again and again. Sessions are kept as objects, not copies, as
- * in the MemoryStore of @fastify/session 11.1.3.
+ * valid credentials can fill by logging in again and again. Sessions are kept as objects, not copies,
+ * so `get` returns the object that `set` stored, as @fastify/session 11.1.3's own MemoryStore does.
  */
 export class MemorySessionStore implements SessionStore {
   readonly #entries = new Map<string, Entry>();

@@ -12,7 +12,7 @@ export interface SignInRecord {
   readonly proof: SignInState;
   readonly exchange: Exchange | null;
   readonly status: StatusMessage;
-  /** Whether a later sign-in failed and the page kept this earlier proof; the status then says so. */
+  /** Whether a later sign-in failed and the page kept this earlier proof, which the status then mentions. */
   readonly keptAfterFailure?: boolean;
 }
 
